@@ -1,0 +1,181 @@
+"""Splits a CSV file into records and fields with Polars expressions.
+
+Why not `pl.read_csv`: it stops the whole file at the first badly quoted
+field and cannot say on which physical line a record starts. Users need each
+bad row reported with its line number while the good rows still import, so
+the file is read as lines and the CSV structure is rebuilt column-wise:
+
+* a line whose preceding quote count is even starts a new record (RFC 4180:
+  line breaks inside quotes belong to the field), which gives every record
+  the physical line it starts on;
+* records without quotes are split on the delimiter; records with quotes are
+  tokenized with one regular expression and un-escaped (`""` -> `"`). A
+  record whose tokens do not cover it exactly is badly quoted.
+
+Everything runs inside Polars (Rust); there is no Python loop over rows.
+Line ends inside quoted values come back as `\\n`.
+"""
+
+import codecs
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+DELIMITERS = (",", ";", "\t")
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be imported; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    header: list[str]
+    delimiter: str
+    # one row per non-blank data record: line, last_line, fields, well_quoted
+    records: pl.DataFrame
+
+
+def _decode_check(path: Path) -> None:
+    """Raise FileRefused naming the line of the first byte that is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    newlines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                position = offset + error.start - len(decoder.getstate()[0])
+                newlines += chunk[: max(error.start, 0)].count(b"\n")
+                bad = chunk[error.start : error.start + 1].hex().upper()
+                raise FileRefused(
+                    f"The file is not UTF-8: byte 0x{bad} at line {newlines + 1} (offset {position}) "
+                    "is not valid UTF-8. Save it as UTF-8 (in Excel: 'CSV UTF-8') and import it again."
+                ) from None
+            newlines += chunk.count(b"\n")
+            offset += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise FileRefused(
+                "The file is not UTF-8: it ends in the middle of a character. "
+                "Save it as UTF-8 and import it again."
+            ) from None
+
+
+def read_lines(path: Path) -> pl.Series:
+    """The file's physical lines as text, without line ends.
+
+    Encoding rule: UTF-8, with or without a byte-order mark. UTF-16 with a
+    byte-order mark (Excel's "Unicode text") is converted to UTF-8. Anything
+    else is refused with the line of the first invalid byte, never guessed.
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = path.read_bytes().decode("utf-16")
+        except UnicodeDecodeError:
+            raise FileRefused("The file starts like UTF-16 but is not valid UTF-16.") from None
+        source: Path | bytes = text.encode("utf-8")
+    else:
+        source = path
+    try:
+        lines = pl.read_lines(source)["line"]
+    except pl.exceptions.ComputeError as error:
+        if "utf8" in str(error).lower() or "utf-8" in str(error).lower():
+            _decode_check(path)
+        raise
+    if len(lines) and lines[0].startswith("\ufeff"):
+        lines = lines.str.strip_prefix("\ufeff")
+    # Lines ending in CR alone inside a CRLF file keep nothing extra; a lone CR
+    # at a line end (mixed endings) is dropped too.
+    return lines.str.strip_suffix("\r")
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The delimiter that occurs most often outside quotes in the header."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _field_pattern(delimiter: str) -> str:
+    d = re.escape(delimiter)
+    # one field, preceded by the delimiter: a quoted field with "" escapes, or
+    # an unquoted run without delimiter or quote
+    return f'{d}(?:"[^"]*(?:""[^"]*)*"|[^{d}"]*)'
+
+
+def split_records(lines: pl.Series, delimiter: str) -> pl.DataFrame:
+    """Group physical lines into records and split each into fields.
+
+    Returns columns: record (0-based), line and last_line (1-based physical
+    lines the record spans), fields, well_quoted.
+    Blank records are dropped (their lines still count).
+    """
+    line = pl.col("text")
+    quotes = line.str.count_matches('"', literal=True)
+    frame = (
+        lines.rename("text")
+        .to_frame()
+        .with_row_index("line", offset=1)
+        .with_columns(quotes=quotes)
+        .with_columns(record=((pl.col("quotes").cum_sum() - pl.col("quotes")) % 2 == 0).cum_sum() - 1)
+    )
+    record = pl.col("record")
+    alone = (record != record.shift(-1).fill_null(-1)) & (record != record.shift(1).fill_null(-1))
+    frame = frame.with_columns(alone=alone)
+    # Most records are one line; only multi-line ones pay for a group_by.
+    single = frame.filter(pl.col("alone")).select("record", "line", last_line="line", text="text", quotes="quotes")
+    multi = (
+        frame.filter(~pl.col("alone"))
+        .group_by("record")
+        .agg(pl.col("line").first(), pl.col("line").last().alias("last_line"), line.str.join("\n"), pl.col("quotes").sum())
+    )
+    records = pl.concat([single, multi]).filter(line != "")
+
+    plain = records.filter(pl.col("quotes") == 0).select(
+        "record", "line", "last_line", fields=line.str.split(delimiter), well_quoted=pl.lit(True)
+    )
+    token = pl.element()
+    quoted = (
+        records.filter(pl.col("quotes") > 0)
+        .with_columns(tokens=(pl.lit(delimiter) + line).str.extract_all(_field_pattern(delimiter)))
+        .select(
+            "record",
+            "line",
+            "last_line",
+            # Unquoted tokens hold no quote at all, so stripping and un-escaping
+            # quotes is a no-op for them: no per-token branch is needed.
+            fields=pl.col("tokens").list.eval(
+                token.str.slice(1).str.strip_prefix('"').str.strip_suffix('"').str.replace_all('""', '"', literal=True)
+            ),
+            well_quoted=pl.col("tokens").list.eval(token.str.len_bytes()).list.sum()
+            == line.str.len_bytes() + 1,
+        )
+    )
+    return pl.concat([plain, quoted]).sort("record")
+
+
+def parse_file(path: Path) -> ParsedFile:
+    """Read a CSV file into its header and its data records."""
+    lines = read_lines(path)
+    if lines.len() == 0 or (lines.str.strip_chars() == "").all():
+        raise FileRefused("The file is empty: it needs a header row (sku, name, description) and data rows.")
+    delimiter = detect_delimiter(lines[0])
+    records = split_records(lines, delimiter)
+    first = records.row(0, named=True)
+    if first["line"] != 1:
+        raise FileRefused("The file has no header row: line 1 is empty.")
+    header = [h.strip() for h in first["fields"]]
+    return ParsedFile(
+        header=header,
+        delimiter=delimiter,
+        records=records.slice(1).drop("record"),
+    )

@@ -1,0 +1,27 @@
+"""The local Dagster instance directory (DAGSTER_HOME, default data/dagster)."""
+
+import os
+from pathlib import Path
+
+from pipelines.settings import dagster_home
+
+# Telemetry off: this tool runs offline and on operators' machines. Run
+# monitoring marks runs whose worker died as failed instead of "started".
+LOCAL_DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 15
+"""
+
+
+def ensure_dagster_home() -> Path:
+    """Create DAGSTER_HOME with a dagster.yaml if needed and export it."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(LOCAL_DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home

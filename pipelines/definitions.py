@@ -1,0 +1,18 @@
+"""Assembles the Dagster code location; the pieces live in their own modules."""
+
+import dagster as dg
+
+from pipelines.import_job import import_products
+from pipelines.landing_sensor import landing_folder_sensor
+from pipelines.resources import FoldersResource, PostgresResource
+
+defs = dg.Definitions(
+    jobs=[import_products],
+    sensors=[landing_folder_sensor],
+    resources={
+        "postgres": PostgresResource.from_env(),
+        "folders": FoldersResource.from_env(),
+        # Frames pass between the ops of one in-process run; see import_job.py.
+        "io_manager": dg.mem_io_manager,
+    },
+)

@@ -1,0 +1,186 @@
+"""The `import_products` job: validate -> dedupe -> stage -> merge -> notify -> archive.
+
+Each op is a thin layer over plain functions in this package; the ops add
+progress on the `imports` row, log lines and output metadata so the Dagster
+run page tells the story. Frames pass between ops in memory (one process,
+in-process executor): the source file stays in the landing folder until the
+merge has committed, so a crashed run loses nothing and is simply run again.
+"""
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from pipelines.csv_records import FileRefused
+from pipelines.deduplication import dedupe
+from pipelines.import_runs import ImportTracker, create_import, find_import_by_run
+from pipelines.merging import merge_import
+from pipelines.outcome import fail_import, file_digest, finish_import
+from pipelines.resources import FoldersResource, PostgresResource
+from pipelines.staging import load_staging
+from pipelines.validation import validate_file, write_rejects
+
+SOURCES = ("folder", "upload", "cli", "bucket")
+
+
+class ImportConfig(dg.Config):
+    path: str
+    source: str = "folder"
+    # Set when the import row was created before the run (CLI, app upload).
+    import_id: int = 0
+
+
+@dataclass(frozen=True)
+class ImportState:
+    import_id: int
+    path: Path
+    source: str
+    rows: pl.DataFrame
+    stage_seconds: dict
+
+
+def _tracker(postgres: PostgresResource, import_id: int) -> ImportTracker:
+    return ImportTracker(postgres.resolved_url(), import_id)
+
+
+@dg.op(description="Read the CSV with Polars, check every row, write rejected rows with their line numbers.")
+def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: PostgresResource, folders: FoldersResource) -> ImportState:
+    url = postgres.resolved_url()
+    path = Path(config.path)
+    import_id = config.import_id or create_import(url, path.name, str(path), config.source)
+    tracker = ImportTracker(url, import_id)
+    tracker.start(context.run_id)
+    context.log.info(f"Import {import_id}: validating {path}")
+    try:
+        tracker.progress("validating", 0.0, content_hash=file_digest(path), file_size=path.stat().st_size)
+        checked = validate_file(path)
+    except (FileRefused, FileNotFoundError, IsADirectoryError) as refused:
+        message = str(refused) if isinstance(refused, FileRefused) else f"Cannot read {path}: {refused.strerror}."
+        raise dg.Failure(description=message) from None
+    rejects_path = None
+    if checked.rejects.height:
+        rejects_path = str(write_rejects(checked.rejects, folders.folders().rejects / f"{import_id}.csv"))
+    seconds = tracker.stage_done(
+        "validating",
+        rows_processed=checked.rows_total,
+        rows_seen=checked.rows_total,
+        rows_valid=checked.valid.height,
+        rows_rejected=checked.rejects.height,
+        rejects_path=rejects_path,
+    )
+    context.log.info(
+        f"{checked.rows_total:,} rows read, {checked.valid.height:,} valid, "
+        f"{checked.rejects.height:,} rejected in {seconds:.2f}s"
+        + (f"; rejects written to {rejects_path}" if rejects_path else "")
+    )
+    for line, reason in checked.rejects.select("line", "reason").head(5).iter_rows():
+        context.log.warning(f"line {line}: {reason}")
+    context.add_output_metadata(
+        {
+            "import_id": import_id,
+            "rows_total": checked.rows_total,
+            "rows_valid": checked.valid.height,
+            "rows_rejected": checked.rejects.height,
+            "rejects_path": rejects_path or "",
+            "delimiter": repr(checked.delimiter),
+            "seconds": seconds,
+        }
+    )
+    return ImportState(import_id, path, config.source, checked.valid, {"validating": seconds})
+
+
+@dg.op(description="Keep one row per SKU (case-insensitive) with DuckDB; the last row in the file wins.")
+def deduplicate(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
+    tracker = _tracker(postgres, state.import_id)
+    tracker.progress("deduplicating", 0.0, rows_processed=0)
+    unique = dedupe(state.rows)
+    duplicates = state.rows.height - unique.height
+    seconds = tracker.stage_done("deduplicating", rows_processed=unique.height, duplicates_in_file=duplicates)
+    context.log.info(f"{duplicates:,} duplicate SKUs removed, {unique.height:,} products remain ({seconds:.2f}s)")
+    context.add_output_metadata({"duplicates_in_file": duplicates, "unique_skus": unique.height, "seconds": seconds})
+    return replace(state, rows=unique, stage_seconds={**state.stage_seconds, "deduplicating": seconds})
+
+
+@dg.op(description="COPY the rows into an UNLOGGED staging table.")
+def stage(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
+    tracker = _tracker(postgres, state.import_id)
+    total = max(state.rows.height, 1)
+    tracker.progress("loading", 0.0)
+    table = load_staging(
+        postgres.resolved_url(),
+        state.import_id,
+        state.rows,
+        on_progress=lambda done: tracker.progress("loading", done / total, rows_processed=done),
+    )
+    seconds = tracker.stage_done("loading", rows_processed=state.rows.height)
+    context.log.info(f"{state.rows.height:,} rows copied into {table} ({seconds:.2f}s)")
+    context.add_output_metadata({"staging_table": table, "rows": state.rows.height, "seconds": seconds})
+    return replace(state, stage_seconds={**state.stage_seconds, "loading": seconds})
+
+
+@dg.op(description="Upsert the staging table into products in one transaction, with the upload.completed event.")
+def merge(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
+    tracker = _tracker(postgres, state.import_id)
+    tracker.progress("merging", 0.0)
+    result = merge_import(postgres.resolved_url(), state.import_id, state.rows.height, state.stage_seconds)
+    seconds = tracker.stage_done("merging", rows_processed=state.rows.height)
+    context.log.info(
+        f"Merged: {result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged ({seconds:.2f}s)"
+    )
+    context.add_output_metadata(
+        {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "seconds": seconds}
+    )
+    return replace(state, rows=state.rows.clear(), stage_seconds={**state.stage_seconds, "merging": seconds})
+
+
+@dg.op(description="Hand the upload.completed event to webhook delivery.")
+def notify(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
+    # The event itself was written by the merge transaction (so it exists
+    # exactly when the merge committed); delivery reads it from the outbox.
+    tracker = _tracker(postgres, state.import_id)
+    tracker.stage_done("notifying")
+    context.log.info(f"upload.completed recorded for import {state.import_id}")
+    return state
+
+
+@dg.op(description="Move the imported file to the processed folder.")
+def archive(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource, folders: FoldersResource) -> None:
+    final = finish_import(postgres.resolved_url(), state.import_id, state.path, state.source, folders.folders().processed)
+    context.log.info(f"Import {state.import_id} done; file now at {final}")
+    context.add_output_metadata({"file_path": str(final)})
+
+
+def _failure_message(error: BaseException | None) -> str:
+    if isinstance(error, dg.Failure) and error.description:
+        return error.description
+    if error is None:
+        return "The import failed."
+    return f"{type(error).__name__}: {error}".splitlines()[0]
+
+
+@dg.failure_hook(required_resource_keys={"postgres", "folders"})
+def record_failure(context: dg.HookContext) -> None:
+    """Mark the import failed, record upload.failed, move the file to failed/."""
+    url = context.resources.postgres.resolved_url()
+    row = find_import_by_run(url, context.run_id)
+    if row is None:
+        return
+    message = _failure_message(context.op_exception)
+    failed = fail_import(
+        url, row["id"], message, Path(row["file_path"]) if row["file_path"] else None, row["source"],
+        context.resources.folders.folders().failed,
+    )
+    if failed:
+        context.log.error(f"Import {row['id']} failed: {message}")
+
+
+@dg.job(
+    description="Import a products CSV into PostgreSQL.",
+    executor_def=dg.in_process_executor,
+    hooks={record_failure},
+    tags={"dagster/concurrency_key": "product_import"},
+)
+def import_products():
+    archive(notify(merge(stage(deduplicate(validate())))))

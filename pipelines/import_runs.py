@@ -1,0 +1,91 @@
+"""The `imports` row of one import: creation, progress, outcome.
+
+Progress goes through its own autocommit connection so a watcher sees it
+while the merge transaction is still open.
+"""
+
+import json
+from dataclasses import dataclass, field
+from time import monotonic
+
+import psycopg
+
+from pipelines.database import connect
+from pipelines.sql_files import query
+
+# Share of the progress bar each stage ends at.
+STAGE_END_PERCENT = {
+    "validating": 30,
+    "deduplicating": 40,
+    "loading": 75,
+    "merging": 95,
+    "notifying": 98,
+}
+PROGRESS_COUNTS = (
+    "rows_seen", "rows_valid", "rows_rejected", "duplicates_in_file", "rejects_path", "content_hash", "file_size",
+)
+
+
+def create_import(url: str, file_name: str, file_path: str, source: str) -> int:
+    with connect(url) as conn:
+        row = conn.execute(
+            query("import_create"), {"file_name": file_name, "file_path": file_path, "source": source}
+        ).fetchone()
+    return row["id"]
+
+
+def get_import(url: str, import_id: int) -> dict | None:
+    with connect(url) as conn:
+        return conn.execute(query("import_get"), {"import_id": import_id}).fetchone()
+
+
+def find_import_by_run(url: str, run_id: str) -> dict | None:
+    with connect(url) as conn:
+        return conn.execute(query("import_by_run"), {"run_id": run_id}).fetchone()
+
+
+@dataclass
+class ImportTracker:
+    url: str
+    import_id: int
+    _conn: psycopg.Connection | None = field(default=None, repr=False)
+    _stage_started: float = field(default_factory=monotonic, repr=False)
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self.url, autocommit=True)
+        return self._conn
+
+    def start(self, run_id: str) -> None:
+        """Claim the import for this run before anything can fail."""
+        self._connection().execute(query("import_start"), {"import_id": self.import_id, "run_id": run_id})
+        self._stage_started = monotonic()
+
+    def progress(self, stage: str, fraction: float = 0.0, rows_processed: int = 0, **counts) -> None:
+        """Report that `stage` is `fraction` (0..1) done, with any counts now known."""
+        self._update(stage, fraction, rows_processed, None, counts)
+
+    def stage_done(self, stage: str, rows_processed: int = 0, **counts) -> float:
+        """Mark `stage` complete, record its duration and return it in seconds."""
+        seconds = round(monotonic() - self._stage_started, 3)
+        self._update(stage, 1.0, rows_processed, {stage: seconds}, counts)
+        self._stage_started = monotonic()
+        return seconds
+
+    def _update(self, stage: str, fraction: float, rows_processed: int, seconds: dict | None, counts: dict) -> None:
+        names = list(STAGE_END_PERCENT)
+        start = STAGE_END_PERCENT[names[names.index(stage) - 1]] if names.index(stage) else 0
+        percent = int(start + (STAGE_END_PERCENT[stage] - start) * max(0.0, min(1.0, fraction)))
+        params = {k: counts.get(k) for k in PROGRESS_COUNTS}
+        params.update(
+            import_id=self.import_id,
+            stage=stage,
+            percent=percent,
+            rows_processed=rows_processed,
+            stage_seconds=json.dumps(seconds) if seconds else None,
+        )
+        self._connection().execute(query("import_progress"), params)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()

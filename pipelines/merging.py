@@ -1,0 +1,56 @@
+"""Merging a staging table into products, in one transaction."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+
+from pipelines.database import connect
+from pipelines.events import UPLOAD_COMPLETED, record_event, upload_event
+from pipelines.sql_files import query, with_table
+from pipelines.staging import staging_table
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    created: int
+    updated: int
+    unchanged: int
+    event: dict
+
+
+def merge_import(
+    url: str,
+    import_id: int,
+    staged_rows: int,
+    stage_seconds: dict,
+    before_commit: Callable[[psycopg.Connection], None] = lambda conn: None,
+) -> MergeResult:
+    """Upsert the import's staging table into products.
+
+    In the same transaction: the import row gets its outcome and the
+    `upload.completed` event is written to the outbox. So either the products,
+    the import's success and its event all commit, or none of them does.
+    `before_commit` lets tests inject a failure at the last moment.
+    """
+    with connect(url) as conn:
+        with conn.transaction():
+            conn.execute(query("merge_lock"))
+            counts = conn.execute(with_table("merge_products", staging=staging_table(import_id))).fetchone()
+            created, updated = counts["created"], counts["updated"]
+            unchanged = staged_rows - created - updated
+            summary = conn.execute(
+                query("import_merged"),
+                {
+                    "import_id": import_id,
+                    "created": created,
+                    "updated": updated,
+                    "unchanged": unchanged,
+                    "stage_seconds": json.dumps(stage_seconds),
+                },
+            ).fetchone()
+            event = upload_event(import_id, summary)
+            record_event(conn, UPLOAD_COMPLETED, event, import_id)
+            before_commit(conn)
+    return MergeResult(created=created, updated=updated, unchanged=unchanged, event=event)

@@ -1,0 +1,50 @@
+"""Dagster resources, configured from environment variables."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines import database
+from pipelines.settings import Folders
+
+
+class PostgresResource(dg.ConfigurableResource):
+    """The products database: DATABASE_URL, or the embedded server if unset."""
+
+    url: str = ""
+
+    @classmethod
+    def from_env(cls) -> "PostgresResource":
+        # EnvVar keeps the URL (and its password) out of the Dagster UI.
+        return cls(url=dg.EnvVar("DATABASE_URL")) if os.environ.get("DATABASE_URL") else cls()
+
+    def resolved_url(self) -> str:
+        return database.resolve_url(self.url or None)
+
+
+class FoldersResource(dg.ConfigurableResource):
+    """Landing, processed, failed and rejects folders (LANDING_DIR, ...)."""
+
+    landing_dir: str
+    processed_dir: str
+    failed_dir: str
+    rejects_dir: str
+
+    @classmethod
+    def from_env(cls) -> "FoldersResource":
+        folders = Folders.from_env()
+        return cls(
+            landing_dir=str(folders.landing),
+            processed_dir=str(folders.processed),
+            failed_dir=str(folders.failed),
+            rejects_dir=str(folders.rejects),
+        )
+
+    def folders(self) -> Folders:
+        return Folders(
+            landing=Path(self.landing_dir),
+            processed=Path(self.processed_dir),
+            failed=Path(self.failed_dir),
+            rejects=Path(self.rejects_dir),
+        ).create()

@@ -1,0 +1,17 @@
+"""The SQL the code runs lives in sql/queries/*.sql; this loads it by name."""
+
+from functools import cache
+
+from psycopg import sql
+
+from pipelines.settings import SQL_DIR
+
+
+@cache
+def query(name: str) -> str:
+    return (SQL_DIR / "queries" / f"{name}.sql").read_text()
+
+
+def with_table(name: str, **tables: str) -> sql.Composed:
+    """A query whose {placeholders} are table names, quoted as identifiers."""
+    return sql.SQL(query(name)).format(**{k: sql.Identifier(v) for k, v in tables.items()})

@@ -1,0 +1,147 @@
+"""Validation of a products CSV: header mapping, row rules, rejects file.
+
+The output is two frames: the valid rows (line, sku, name, description,
+sku_key) and the rejected ones (line, reason, sku, name, description), both
+in file order. Nothing is dropped without a reason.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.csv_records import FileRefused, parse_file
+from pipelines.sku import sku_key
+
+COLUMNS = ("sku", "name", "description")
+REQUIRED = ("sku", "name")
+MAX_LENGTH = {"sku": 255, "name": 1_000, "description": 20_000}
+
+# Header spellings accepted for each column, compared after folding case,
+# spaces, dashes and underscores (see _fold_header).
+ALIASES = {
+    "sku": {"sku", "product sku", "sku code", "item sku", "product code", "item code", "article number", "part number"},
+    "name": {"name", "product name", "product", "title", "product title", "item name"},
+    "description": {"description", "product description", "desc", "details", "long description"},
+}
+_ALIAS_TO_COLUMN = {alias: column for column, aliases in ALIASES.items() for alias in aliases}
+
+# Spreadsheet programs run a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ValidatedFile:
+    rows_total: int
+    valid: pl.DataFrame
+    rejects: pl.DataFrame
+    delimiter: str
+
+
+def _fold_header(name: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", name.strip().lstrip("\ufeff").lower()).strip()
+
+
+def map_header(header: list[str]) -> dict[str, int]:
+    """Column name -> field position; refuses headers without sku or name."""
+    positions: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        column = _ALIAS_TO_COLUMN.get(_fold_header(raw))
+        if column is None:
+            continue  # unknown columns are ignored
+        if column in positions:
+            first = header[positions[column]]
+            raise FileRefused(f"Columns '{first}' and '{raw}' both mean '{column}'; keep one of them.")
+        positions[column] = index
+    missing = [c for c in REQUIRED if c not in positions]
+    if missing:
+        found = ", ".join(f"'{h}'" for h in header) or "nothing"
+        raise FileRefused(
+            f"The header row has no {' and no '.join(missing)} column (found {found}). "
+            "The first line must name the columns: sku, name and optionally description."
+        )
+    return positions
+
+
+def validate_file(path: Path) -> ValidatedFile:
+    """Read and check a CSV file; raises FileRefused for a file as a whole."""
+    parsed = parse_file(path)
+    positions = map_header(parsed.header)
+    width = len(parsed.header)
+    records = parsed.records
+    fields = pl.col("fields")
+    values = {
+        column: (
+            fields.list.get(positions[column], null_on_oob=True).str.strip_chars()
+            if column in positions
+            else pl.lit("", dtype=pl.String)
+        )
+        for column in COLUMNS
+    }
+    rows = records.select(
+        "line",
+        "last_line",
+        "well_quoted",
+        n_fields=fields.list.len(),
+        **values,
+    )
+    field_count = pl.col("n_fields")
+    rules = [
+        (
+            ~pl.col("well_quoted"),
+            pl.lit("badly quoted field: a quote inside an unquoted value, or text after a closing quote"),
+        ),
+        (field_count != width, pl.format("expected {} fields, found {}", pl.lit(width), field_count)),
+        (pl.col("sku").fill_null("") == "", pl.lit("SKU is empty")),
+        (pl.col("name").fill_null("") == "", pl.lit("name is empty")),
+        (pl.col("sku").str.contains(r"[\x00-\x1f\x7f]"), pl.lit("SKU contains a line break or control character")),
+    ] + [
+        (
+            pl.col(column).str.len_chars() > limit,
+            pl.lit(f"{'SKU' if column == 'sku' else column} is longer than {limit:,} characters"),
+        )
+        for column, limit in MAX_LENGTH.items()
+    ]
+    # The first rule that a row breaks is its reason.
+    reason = pl.lit(None, dtype=pl.String)
+    for condition, message in reversed(rules):
+        reason = pl.when(condition).then(message).otherwise(reason)
+    checked = rows.with_columns(reason=reason)
+    # A badly quoted record can swallow the lines after it; say which.
+    spans = pl.when(pl.col("last_line") > pl.col("line")).then(
+        pl.format("{} (record spans lines {}-{})", pl.col("reason"), pl.col("line"), pl.col("last_line"))
+    )
+    rejects = checked.filter(pl.col("reason").is_not_null()).select(
+        "line",
+        reason=spans.otherwise(pl.col("reason")),
+        sku=pl.col("sku"),
+        name=pl.col("name"),
+        description=pl.col("description"),
+    )
+    valid = checked.filter(pl.col("reason").is_null()).select(
+        "line",
+        "sku",
+        "name",
+        pl.col("description").fill_null(""),
+        sku_key=sku_key(pl.col("sku")),
+    )
+    return ValidatedFile(rows_total=records.height, valid=valid, rejects=rejects, delimiter=parsed.delimiter)
+
+
+def spreadsheet_safe(column: pl.Expr) -> pl.Expr:
+    """Prefix cells a spreadsheet would run as a formula with an apostrophe."""
+    starts = pl.any_horizontal(*(column.str.starts_with(s) for s in _FORMULA_START))
+    return pl.when(starts).then(pl.lit("'") + column).otherwise(column)
+
+
+def write_rejects(rejects: pl.DataFrame, path: Path) -> Path:
+    """Write the rejected rows as CSV (line, reason, sku, name, description)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe = rejects.with_columns(
+        spreadsheet_safe(pl.col(c)).alias(c) for c in ("reason", "sku", "name", "description")
+    )
+    temporary = path.with_name(f".{path.name}.tmp")
+    safe.write_csv(temporary)
+    temporary.replace(path)
+    return path

@@ -1,0 +1,1 @@
+SELECT * FROM imports WHERE id = %(import_id)s;

@@ -1,0 +1,15 @@
+-- Where the import is now; a watcher polls this row. Counts that are not
+-- known yet are passed as NULL and keep their value.
+UPDATE imports
+SET stage              = %(stage)s,
+    percent            = GREATEST(percent, %(percent)s),
+    rows_processed     = %(rows_processed)s,
+    rows_seen          = COALESCE(%(rows_seen)s, rows_seen),
+    rows_valid         = COALESCE(%(rows_valid)s, rows_valid),
+    rows_rejected      = COALESCE(%(rows_rejected)s, rows_rejected),
+    duplicates_in_file = COALESCE(%(duplicates_in_file)s, duplicates_in_file),
+    rejects_path       = COALESCE(%(rejects_path)s, rejects_path),
+    content_hash       = COALESCE(%(content_hash)s, content_hash),
+    file_size          = COALESCE(%(file_size)s, file_size),
+    stage_seconds      = stage_seconds || COALESCE(%(stage_seconds)s::jsonb, '{}')
+WHERE id = %(import_id)s;

@@ -1,0 +1,2 @@
+COPY {staging} (line, sku, sku_key, name, description)
+FROM STDIN (FORMAT csv, FORCE_NOT_NULL (sku, sku_key, name, description));
