@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 
@@ -19,7 +20,7 @@ def _import(args: argparse.Namespace) -> int:
     if not Path(args.path).is_file():
         print(f"error: {args.path} is not a file", file=sys.stderr)
         return 1
-    return main(args.path, args.json)
+    return main(args.path, args.json, args.verbose)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("import", help="import one CSV file now and print a summary")
     run.add_argument("path")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    run.add_argument("--verbose", action="store_true", help="show Dagster's run log on stderr")
     run.set_defaults(handler=_import)
 
     sample = commands.add_parser("sample", help="write a realistic products CSV")
@@ -72,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Dagster warns about its own beta parameters at import time; users can't act on it.
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -131,22 +131,36 @@ def split_records(lines: pl.Series, delimiter: str) -> pl.DataFrame:
     record = pl.col("record")
     alone = (record != record.shift(-1).fill_null(-1)) & (record != record.shift(1).fill_null(-1))
     frame = frame.with_columns(alone=alone)
-    # Most records are one line; only multi-line ones pay for a group_by.
-    single = frame.filter(pl.col("alone")).select("record", "line", last_line="line", text="text", quotes="quotes")
+    # Most records are one line; only multi-line ones pay for a group_by that
+    # joins their lines. Tokenizing is the costly part: the multi-line records
+    # and slices of the one-line records are processed on all cores at once
+    # (polars.collect_all runs the lazy frames in parallel).
+    single = frame.filter(pl.col("alone") & (line != "")).select(
+        "record", "line", last_line="line", text="text", quotes="quotes"
+    )
     multi = (
-        frame.filter(~pl.col("alone"))
+        frame.lazy()
+        .filter(~pl.col("alone"))
         .group_by("record")
         .agg(pl.col("line").first(), pl.col("line").last().alias("last_line"), line.str.join("\n"), pl.col("quotes").sum())
     )
-    records = pl.concat([single, multi]).filter(line != "")
+    parts = max(1, min(pl.thread_pool_size(), single.height // 50_000))
+    size = -(-single.height // parts) if single.height else 1
+    slices = [single.lazy().slice(i * size, size) for i in range(parts)] + [multi]
+    return pl.concat(pl.collect_all([_tokenize(part, delimiter) for part in slices])).sort("record")
 
-    plain = records.filter(pl.col("quotes") == 0).select(
+
+def _tokenize(records: pl.LazyFrame, delimiter: str) -> pl.LazyFrame:
+    line = pl.col("text")
+    token = pl.element()
+    quoted = pl.col("quotes") > 0
+    tokens = (pl.lit(delimiter) + line).str.extract_all(_field_pattern(delimiter))
+    plain = records.filter(~quoted).select(
         "record", "line", "last_line", fields=line.str.split(delimiter), well_quoted=pl.lit(True)
     )
-    token = pl.element()
-    quoted = (
-        records.filter(pl.col("quotes") > 0)
-        .with_columns(tokens=(pl.lit(delimiter) + line).str.extract_all(_field_pattern(delimiter)))
+    with_quotes = (
+        records.filter(quoted)
+        .with_columns(tokens=tokens)
         .select(
             "record",
             "line",
@@ -156,11 +170,10 @@ def split_records(lines: pl.Series, delimiter: str) -> pl.DataFrame:
             fields=pl.col("tokens").list.eval(
                 token.str.slice(1).str.strip_prefix('"').str.strip_suffix('"').str.replace_all('""', '"', literal=True)
             ),
-            well_quoted=pl.col("tokens").list.eval(token.str.len_bytes()).list.sum()
-            == line.str.len_bytes() + 1,
+            well_quoted=pl.col("tokens").list.eval(token.str.len_bytes()).list.sum() == line.str.len_bytes() + 1,
         )
     )
-    return pl.concat([plain, quoted]).sort("record")
+    return pl.concat([plain, with_quotes])
 
 
 def parse_file(path: Path) -> ParsedFile:

@@ -132,7 +132,7 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
     context.add_output_metadata(
         {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "seconds": seconds}
     )
-    return replace(state, rows=state.rows.clear(), stage_seconds={**state.stage_seconds, "merging": seconds})
+    return replace(state, stage_seconds={**state.stage_seconds, "merging": seconds})
 
 
 @dg.op(description="Hand the upload.completed event to webhook delivery.")
@@ -140,7 +140,7 @@ def notify(context: dg.OpExecutionContext, state: ImportState, postgres: Postgre
     # The event itself was written by the merge transaction (so it exists
     # exactly when the merge committed); delivery reads it from the outbox.
     tracker = _tracker(postgres, state.import_id)
-    tracker.stage_done("notifying")
+    tracker.stage_done("notifying", rows_processed=state.rows.height)
     context.log.info(f"upload.completed recorded for import {state.import_id}")
     return state
 

@@ -44,6 +44,16 @@ def find_import_by_run(url: str, run_id: str) -> dict | None:
         return conn.execute(query("import_by_run"), {"run_id": run_id}).fetchone()
 
 
+def recent_imports(url: str, limit: int = 20) -> list[dict]:
+    with connect(url) as conn:
+        return conn.execute(query("imports_recent"), {"limit": limit}).fetchall()
+
+
+def product_counts(url: str) -> dict:
+    with connect(url) as conn:
+        return conn.execute(query("products_count")).fetchone()
+
+
 @dataclass
 class ImportTracker:
     url: str

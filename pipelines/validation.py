@@ -87,6 +87,9 @@ def validate_file(path: Path) -> ValidatedFile:
         **values,
     )
     field_count = pl.col("n_fields")
+    # (broken?, reason) in order of precedence: a row's reason is the first
+    # rule it breaks. Rules are checked as cheap booleans on every row; the
+    # reason text is only built for the rejected rows.
     rules = [
         (
             ~pl.col("well_quoted"),
@@ -103,23 +106,19 @@ def validate_file(path: Path) -> ValidatedFile:
         )
         for column, limit in MAX_LENGTH.items()
     ]
-    # The first rule that a row breaks is its reason.
+    rule = pl.coalesce(*(pl.when(broken).then(pl.lit(i, dtype=pl.UInt8)) for i, (broken, _) in enumerate(rules)))
+    checked = rows.with_columns(rule=rule)
     reason = pl.lit(None, dtype=pl.String)
-    for condition, message in reversed(rules):
-        reason = pl.when(condition).then(message).otherwise(reason)
-    checked = rows.with_columns(reason=reason)
+    for i, (_, message) in reversed(list(enumerate(rules))):
+        reason = pl.when(pl.col("rule") == i).then(message).otherwise(reason)
     # A badly quoted record can swallow the lines after it; say which.
-    spans = pl.when(pl.col("last_line") > pl.col("line")).then(
-        pl.format("{} (record spans lines {}-{})", pl.col("reason"), pl.col("line"), pl.col("last_line"))
+    reason = pl.when(pl.col("last_line") > pl.col("line")).then(
+        pl.format("{} (record spans lines {}-{})", reason, pl.col("line"), pl.col("last_line"))
+    ).otherwise(reason)
+    rejects = checked.filter(pl.col("rule").is_not_null()).select(
+        "line", reason=reason, sku=pl.col("sku"), name=pl.col("name"), description=pl.col("description")
     )
-    rejects = checked.filter(pl.col("reason").is_not_null()).select(
-        "line",
-        reason=spans.otherwise(pl.col("reason")),
-        sku=pl.col("sku"),
-        name=pl.col("name"),
-        description=pl.col("description"),
-    )
-    valid = checked.filter(pl.col("reason").is_null()).select(
+    valid = checked.filter(pl.col("rule").is_null()).select(
         "line",
         "sku",
         "name",

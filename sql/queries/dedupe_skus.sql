@@ -1,6 +1,6 @@
--- DuckDB: one row per SKU key; the last occurrence in the file wins and
--- keeps its own casing. `valid_rows` is the validated Polars frame.
-SELECT line, sku, sku_key, name, description
+-- DuckDB: for each SKU key, the line of its last occurrence in the file.
+-- That row wins and keeps its own casing. `valid_rows` is the validated
+-- Polars frame (line, sku_key), read through Arrow without a copy.
+SELECT max(line) AS line
 FROM valid_rows
-QUALIFY row_number() OVER (PARTITION BY sku_key ORDER BY line DESC) = 1
-ORDER BY line;
+GROUP BY sku_key;

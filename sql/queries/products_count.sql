@@ -1,0 +1,1 @@
+SELECT count(*) AS products, count(*) FILTER (WHERE active) AS active FROM products;

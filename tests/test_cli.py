@@ -1,0 +1,68 @@
+"""`product-importer import` as a user runs it: a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REAL_FIXTURES
+
+CLI = str(Path(sys.executable).parent / "product-importer")
+
+
+def run_cli(args, tmp_path, db_url=None, extra_env=None):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DAGSTER_HOME")}
+    env.update(DATA_DIR=str(tmp_path / "data"), **(extra_env or {}))
+    if db_url:
+        env["DATABASE_URL"] = db_url
+    return subprocess.run([CLI, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_import_json_prints_exactly_one_object(tmp_path, db_url, products):
+    source = REAL_FIXTURES / "products_1000.csv"
+    done = run_cli(["import", str(source), "--json"], tmp_path, db_url)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)  # the whole of stdout is one JSON object
+    assert summary["status"] == "succeeded"
+    assert {k: summary[k] for k in ("rows_total", "rows_rejected", "duplicates_in_file", "created", "updated", "unchanged")} == {
+        "rows_total": 1000, "rows_rejected": 0, "duplicates_in_file": 1, "created": 999, "updated": 0, "unchanged": 0,
+    }
+    assert summary["rejects_path"] is None and isinstance(summary["import_id"], int)
+    assert len(products()) == 999
+    assert source.exists()  # a file named on the command line stays where it is
+    # The run is recorded in the Dagster instance under DAGSTER_HOME (data/dagster).
+    assert (tmp_path / "data" / "dagster" / "dagster.yaml").exists()
+    again = json.loads(run_cli(["import", str(source), "--json"], tmp_path, db_url).stdout)
+    assert (again["created"], again["unchanged"]) == (0, 999)
+
+
+def test_refused_file_exits_non_zero_with_one_line_and_changes_nothing(tmp_path, db_url, products):
+    good = tmp_path / "good.csv"
+    good.write_text("sku,name\nA-1,Alpha\n")
+    assert run_cli(["import", str(good)], tmp_path, db_url).returncode == 0
+    before = products()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("sku,name\nA-1,Caf\xe9\n".encode("latin-1"))
+    done = run_cli(["import", str(bad)], tmp_path, db_url)
+    assert done.returncode != 0
+    assert done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error:") and "not UTF-8" in line and "line 2" in line
+    assert products() == before
+    as_json = run_cli(["import", str(bad), "--json"], tmp_path, db_url)
+    assert as_json.returncode != 0 and json.loads(as_json.stdout)["status"] == "failed"
+
+
+def test_import_text_summary_names_the_rejects_file(tmp_path, db_url):
+    path = tmp_path / "mixed.csv"
+    path.write_text("sku,name\nA-1,Alpha\n,Nameless\n")
+    done = run_cli(["import", str(path)], tmp_path, db_url)
+    assert done.returncode == 0, done.stderr
+    assert "1 rejected" in done.stdout and "Rejected rows and reasons:" in done.stdout
+
+
+def test_sample_command_writes_the_requested_rows(tmp_path):
+    done = run_cli(["sample", "--rows", "500", str(tmp_path / "s.csv")], tmp_path)
+    assert done.returncode == 0 and "Wrote 500 rows" in done.stdout
+    assert (tmp_path / "s.csv").read_bytes().count(b"\r\n") >= 501

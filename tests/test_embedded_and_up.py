@@ -1,0 +1,106 @@
+"""The embedded default and `product-importer up`, run as a user runs them."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+from conftest import REAL_FIXTURES
+
+BIN = Path(sys.executable).parent
+
+
+def clean_env(tmp_path: Path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DAGSTER_HOME")}
+    env.update(DATA_DIR=str(tmp_path / "data"), **extra)
+    return env
+
+
+def postgres_processes(pgdata: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and str(pgdata) in " ".join(proc.info["cmdline"] or []):
+            found.append(proc)
+    return found
+
+
+def test_import_on_the_embedded_default(tmp_path):
+    """No DATABASE_URL: an embedded PostgreSQL starts in data/postgres and keeps its data."""
+    env = clean_env(tmp_path)
+    source = REAL_FIXTURES / "products_100.csv"
+    first = subprocess.run([BIN / "product-importer", "import", str(source), "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["created"] == 100
+    pgdata = tmp_path / "data" / "postgres"
+    assert (pgdata / "PG_VERSION").read_text().strip() == "18"
+    assert postgres_processes(pgdata) == []  # the last user stopped it
+    second = subprocess.run([BIN / "product-importer", "import", str(source), "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert json.loads(second.stdout)["unchanged"] == 100  # data survived the restart
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def http_ok(port: int, path: str = "/") -> bool:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+        return response.status == 200
+
+
+def start_up(tmp_path: Path):
+    dagster_port, app_port = free_port(), free_port()
+    env = clean_env(tmp_path, DAGSTER_PORT=str(dagster_port), APP_PORT=str(app_port))
+    log = (tmp_path / "up.log").open("ab")
+    proc = subprocess.Popen([BIN / "product-importer", "up"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_for(lambda: http_ok(dagster_port, "/server_info") and http_ok(app_port), 120, "Dagster and the app")
+    return proc, dagster_port, app_port
+
+
+def stop_up(proc: subprocess.Popen, tmp_path: Path) -> None:
+    family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    assert len(family) >= 5  # up, dagster dev, webserver, daemon, code server(s), streamlit
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0, (tmp_path / "up.log").read_text()[-3000:]
+    gone, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == [], f"left behind: {[p.info if hasattr(p, 'info') else p for p in alive]}"
+    assert postgres_processes(tmp_path / "data" / "postgres") == []
+
+
+def test_up_imports_dropped_files_and_stops_everything(tmp_path):
+    proc, dagster_port, app_port = start_up(tmp_path)
+    try:
+        landing = tmp_path / "data" / "landing"
+        (landing / "drop.csv").write_bytes((REAL_FIXTURES / "products_100.csv").read_bytes())
+        processed = tmp_path / "data" / "processed"
+        wait_for(lambda: any(processed.glob("*-drop.csv")), 90, "the dropped file to be imported")
+        # The run shows in Dagster's history.
+        query = b'{"query": "{ runsOrError { ... on Runs { results { status jobName } } } }"}'
+        request = urllib.request.Request(f"http://127.0.0.1:{dagster_port}/graphql", data=query, headers={"Content-Type": "application/json"})
+        runs = json.load(urllib.request.urlopen(request, timeout=10))["data"]["runsOrError"]["results"]
+        assert {"status": "SUCCESS", "jobName": "import_products"} in runs
+    finally:
+        stop_up(proc, tmp_path)
+    # A second `up` on the same data works and stops cleanly too.
+    proc, _, _ = start_up(tmp_path)
+    stop_up(proc, tmp_path)
