@@ -7,6 +7,7 @@ in-process executor): the source file stays in the landing folder until the
 merge has committed, so a crashed run loses nothing and is simply run again.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,8 +55,12 @@ def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: Pos
     tracker.start(context.run_id)
     context.log.info(f"Import {import_id}: validating {path}")
     try:
-        tracker.progress("validating", 0.0, content_hash=file_digest(path), file_size=path.stat().st_size)
-        checked = validate_file(path)
+        size = path.stat().st_size
+        tracker.progress("validating", 0.0, file_size=size)
+        with ThreadPoolExecutor(1) as pool:  # hashing overlaps parsing; both release the GIL
+            digest = pool.submit(file_digest, path)
+            checked = validate_file(path)
+        tracker.progress("validating", 0.9, content_hash=digest.result())
     except (FileRefused, FileNotFoundError, IsADirectoryError) as refused:
         message = str(refused) if isinstance(refused, FileRefused) else f"Cannot read {path}: {refused.strerror}."
         raise dg.Failure(description=message) from None

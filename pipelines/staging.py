@@ -1,6 +1,8 @@
 """Loading deduplicated rows into a per-import staging table with COPY."""
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
 import polars as pl
@@ -8,7 +10,10 @@ import polars as pl
 from pipelines.database import connect
 from pipelines.sql_files import with_table
 
-COPY_CHUNK_ROWS = 100_000
+COPY_CHUNK_ROWS = 50_000
+# Two COPY streams keep both the encoder (Polars, here) and the server's
+# parser busy; more brings nothing on a small machine.
+COPY_STREAMS = 2
 COLUMNS = ["line", "sku", "sku_key", "name", "description"]
 
 
@@ -25,17 +30,32 @@ def load_staging(
     """COPY `rows` into a fresh staging table; returns its name.
 
     Polars writes each chunk as CSV in Rust and psycopg streams the bytes to
-    the server: no per-row Python work.
+    the server: no per-row Python work. The table is UNLOGGED and only read
+    by this import's merge, so its streams need not share a transaction.
     """
     table = staging_table(import_id)
-    with connect(url) as conn:
+    with connect(url, autocommit=True) as conn:
         conn.execute(with_table("staging_create", staging=table))
-        with conn.cursor().copy(with_table("staging_copy", staging=table)) as copy:
-            for offset in range(0, rows.height, COPY_CHUNK_ROWS):
-                buffer = BytesIO()
-                rows.slice(offset, COPY_CHUNK_ROWS).select(COLUMNS).write_csv(buffer, include_header=False)
-                copy.write(buffer.getbuffer())
-                on_progress(min(offset + COPY_CHUNK_ROWS, rows.height))
+    copied = 0
+    lock = threading.Lock()
+
+    def copy_part(part: pl.DataFrame) -> None:
+        nonlocal copied
+        with connect(url) as conn:
+            with conn.cursor().copy(with_table("staging_copy", staging=table)) as copy:
+                for offset in range(0, part.height, COPY_CHUNK_ROWS):
+                    chunk = part.slice(offset, COPY_CHUNK_ROWS)
+                    buffer = BytesIO()
+                    chunk.select(COLUMNS).write_csv(buffer, include_header=False)
+                    copy.write(buffer.getbuffer())
+                    with lock:
+                        copied += chunk.height
+                        on_progress(copied)
+
+    size = -(-rows.height // COPY_STREAMS) if rows.height else 1
+    parts = [rows.slice(i * size, size) for i in range(COPY_STREAMS)]
+    with ThreadPoolExecutor(COPY_STREAMS) as pool:
+        list(pool.map(copy_part, parts))  # list() re-raises a stream's error
     return table
 
 
