@@ -36,7 +36,11 @@ def redact(url: str) -> str:
 
 
 def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
-    return psycopg.connect(url, autocommit=autocommit, row_factory=dict_row)
+    # prepare_threshold=None: never server-side prepared statements. Each
+    # query is planned with its actual parameters (the optional filters of
+    # the product list then use their indexes), and connection poolers in
+    # transaction mode (PgBouncer) work.
+    return psycopg.connect(url, autocommit=autocommit, row_factory=dict_row, prepare_threshold=None)
 
 
 def migrations() -> list[tuple[int, str, Path]]:

@@ -9,12 +9,8 @@ import dagster as dg
 
 from pipelines import database
 from pipelines.dagster_home import ensure_dagster_home
-from pipelines.import_runs import create_import, get_import
+from pipelines.import_runs import STAGE_LABELS, create_import, get_import
 
-STAGE_LABELS = {
-    "queued": "Queued", "validating": "Validating", "deduplicating": "Removing duplicates", "loading": "Loading",
-    "merging": "Merging", "notifying": "Sending webhooks", "merged": "Merged", "done": "Done", "failed": "Failed",
-}
 SUMMARY_FIELDS = (
     "status", "import_id", "file_name", "rows_total", "rows_valid", "rows_rejected", "duplicates_in_file",
     "created", "updated", "unchanged", "rejects_path", "file_path", "dagster_run_id", "error", "seconds",

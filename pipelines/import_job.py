@@ -16,7 +16,7 @@ import polars as pl
 
 from pipelines.csv_records import FileRefused
 from pipelines.deduplication import dedupe
-from pipelines.import_runs import ImportTracker, create_import, find_import_by_run
+from pipelines.import_runs import ImportTracker, create_import, find_import_by_run, queued_import_for
 from pipelines.merging import merge_import
 from pipelines.outcome import fail_import, file_digest, finish_import
 from pipelines.resources import FoldersResource, PostgresResource
@@ -50,7 +50,13 @@ def _tracker(postgres: PostgresResource, import_id: int) -> ImportTracker:
 def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: PostgresResource, folders: FoldersResource) -> ImportState:
     url = postgres.resolved_url()
     path = Path(config.path)
-    import_id = config.import_id or create_import(url, path.name, str(path), config.source)
+    source = config.source
+    if config.import_id:
+        import_id = config.import_id
+    elif queued := queued_import_for(url, str(path)):
+        import_id, source = queued["id"], queued["source"]  # an upload from the app
+    else:
+        import_id = create_import(url, path.name, str(path), source)
     tracker = ImportTracker(url, import_id)
     tracker.start(context.run_id)
     context.log.info(f"Import {import_id}: validating {path}")
@@ -93,7 +99,7 @@ def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: Pos
             "seconds": seconds,
         }
     )
-    return ImportState(import_id, path, config.source, checked.valid, {"validating": seconds})
+    return ImportState(import_id, path, source, checked.valid, {"validating": seconds})
 
 
 @dg.op(description="Keep one row per SKU (case-insensitive) with DuckDB; the last row in the file wins.")

@@ -21,6 +21,11 @@ STAGE_END_PERCENT = {
     "merging": 95,
     "notifying": 98,
 }
+# What each stage is called on screen.
+STAGE_LABELS = {
+    "queued": "Queued", "validating": "Validating", "deduplicating": "Removing duplicates", "loading": "Loading",
+    "merging": "Merging", "notifying": "Sending webhooks", "merged": "Merged", "done": "Done", "failed": "Failed",
+}
 PROGRESS_COUNTS = (
     "rows_seen", "rows_valid", "rows_rejected", "duplicates_in_file", "rejects_path", "content_hash", "file_size",
 )
@@ -32,6 +37,16 @@ def create_import(url: str, file_name: str, file_path: str, source: str) -> int:
             query("import_create"), {"file_name": file_name, "file_path": file_path, "source": source}
         ).fetchone()
     return row["id"]
+
+
+def queued_import_for(url: str, file_path: str) -> dict | None:
+    with connect(url) as conn:
+        return conn.execute(query("import_queued_for_file"), {"file_path": file_path}).fetchone()
+
+
+def set_import_path(url: str, import_id: int, file_path: str) -> None:
+    with connect(url) as conn:
+        conn.execute(query("import_set_path"), {"import_id": import_id, "file_path": file_path})
 
 
 def get_import(url: str, import_id: int) -> dict | None:
@@ -47,11 +62,6 @@ def find_import_by_run(url: str, run_id: str) -> dict | None:
 def recent_imports(url: str, limit: int = 20) -> list[dict]:
     with connect(url) as conn:
         return conn.execute(query("imports_recent"), {"limit": limit}).fetchall()
-
-
-def product_counts(url: str) -> dict:
-    with connect(url) as conn:
-        return conn.execute(query("products_count")).fetchone()
 
 
 @dataclass

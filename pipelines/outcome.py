@@ -22,10 +22,13 @@ def file_digest(path: Path) -> str:
 def move_into(path: Path, folder: Path, import_id: int) -> Path:
     """Move `path` into `folder` as '<import id>-<name>', never overwriting."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{import_id}-{Path(path).name}"
+    name = Path(path).name
+    prefix = f"{import_id}-"
+    name = name[len(prefix):] if name.startswith(prefix) else name  # uploads land as '<id>-<name>'
+    target = folder / f"{prefix}{name}"
     counter = 1
     while target.exists():
-        target = folder / f"{import_id}-{counter}-{Path(path).name}"
+        target = folder / f"{prefix}{counter}-{name}"
         counter += 1
     return Path(shutil.move(str(path), target))
 

@@ -15,6 +15,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("DATA_DIR") or PROJECT_ROOT / "data").resolve()
 
 
+def dagster_url() -> str:
+    """Where users open the Dagster UI (links from the admin app)."""
+    return os.environ.get("DAGSTER_URL") or f"http://127.0.0.1:{os.environ.get('DAGSTER_PORT', '3000')}"
+
+
 def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or data_dir() / "dagster").resolve()
 

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
 import polars as pl
+import psycopg
 
 from pipelines.database import connect
 from pipelines.sql_files import with_table
@@ -39,24 +40,32 @@ def load_staging(
     copied = 0
     lock = threading.Lock()
 
-    def copy_part(part: pl.DataFrame) -> None:
+    def count(rows_done: int) -> None:
         nonlocal copied
+        with lock:
+            copied += rows_done
+            on_progress(copied)
+
+    def copy_part(part: pl.DataFrame) -> None:
         with connect(url) as conn:
-            with conn.cursor().copy(with_table("staging_copy", staging=table)) as copy:
-                for offset in range(0, part.height, COPY_CHUNK_ROWS):
-                    chunk = part.slice(offset, COPY_CHUNK_ROWS)
-                    buffer = BytesIO()
-                    chunk.select(COLUMNS).write_csv(buffer, include_header=False)
-                    copy.write(buffer.getbuffer())
-                    with lock:
-                        copied += chunk.height
-                        on_progress(copied)
+            copy_rows(conn, table, part, count)
 
     size = -(-rows.height // COPY_STREAMS) if rows.height else 1
     parts = [rows.slice(i * size, size) for i in range(COPY_STREAMS)]
     with ThreadPoolExecutor(COPY_STREAMS) as pool:
         list(pool.map(copy_part, parts))  # list() re-raises a stream's error
     return table
+
+
+def copy_rows(conn: psycopg.Connection, table: str, rows: pl.DataFrame, on_chunk: Callable[[int], None] = lambda n: None) -> None:
+    """COPY rows into `table` on `conn`, in chunks (on_chunk gets each chunk's size)."""
+    with conn.cursor().copy(with_table("staging_copy", staging=table)) as copy:
+        for offset in range(0, rows.height, COPY_CHUNK_ROWS):
+            chunk = rows.slice(offset, COPY_CHUNK_ROWS)
+            buffer = BytesIO()
+            chunk.select(COLUMNS).write_csv(buffer, include_header=False)
+            copy.write(buffer.getbuffer())
+            on_chunk(chunk.height)
 
 
 def drop_staging(url: str, import_id: int) -> None:

@@ -1,0 +1,55 @@
+"""What the app's pages share: the database, folders, formatting."""
+
+import os
+from datetime import datetime, timezone
+
+import streamlit as st
+
+from pipelines import database
+from pipelines.import_runs import STAGE_LABELS
+from pipelines.settings import Folders, dagster_url
+
+
+@st.cache_resource(show_spinner="Connecting to the database…")
+def _migrated_url(configured: str | None) -> str:
+    url = database.resolve_url(configured)
+    database.migrate(url)
+    return url
+
+
+def database_url() -> str:
+    """The products database, migrated; stops the page with a message if unreachable."""
+    try:
+        return _migrated_url(os.environ.get("DATABASE_URL"))
+    except Exception as error:
+        st.error(f"Cannot reach the database ({database.redact(os.environ.get('DATABASE_URL') or 'embedded')}): {error}")
+        st.stop()
+
+
+def folders() -> Folders:
+    return Folders.from_env().create()
+
+
+def run_link(run_id: str | None) -> str | None:
+    return f"{dagster_url()}/runs/{run_id}" if run_id else None
+
+
+def stage_label(stage: str) -> str:
+    return STAGE_LABELS.get(stage, stage.title())
+
+
+def seconds_between(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None:
+        return None
+    return ((end or datetime.now(timezone.utc)) - start).total_seconds()
+
+
+def show_toast() -> None:
+    """Show a toast left by the previous run (actions end in st.rerun())."""
+    if message := st.session_state.pop("toast", None):
+        text, icon = message
+        st.toast(text, icon=icon)
+
+
+def toast_next_run(text: str, icon: str = "✅") -> None:
+    st.session_state["toast"] = (text, icon)

@@ -1,0 +1,185 @@
+"""Products page: filter, page through, create, edit, delete."""
+
+import streamlit as st
+
+from app.common import database_url, show_toast, toast_next_run
+from pipelines.catalog import (
+    ProductError,
+    ProductFilter,
+    count_products,
+    create_product,
+    delete_all_products,
+    delete_product,
+    get_product,
+    page_after,
+    page_before,
+    set_active,
+    update_product,
+)
+
+url = database_url()
+show_toast()
+st.title("Products")
+
+# --- filters -----------------------------------------------------------------
+cols = st.columns([2, 2, 3, 1.3, 1])
+where = ProductFilter(
+    sku=cols[0].text_input("SKU contains", key="f_sku"),
+    name=cols[1].text_input("Name contains", key="f_name"),
+    description=cols[2].text_input("Description contains", key="f_description"),
+    active=cols[3].selectbox("Status", ["all", "active", "inactive"], key="f_active"),
+)
+page_size = cols[4].selectbox("Page size", [25, 50, 100, 200], index=1, key="page_size")
+
+# --- keyset paging -------------------------------------------------------------
+# Pages are found by id (after the last one shown, or before the first), so a
+# deep page costs as little as the first; the offset is only for the label.
+paging = st.session_state.get("paging")
+if paging is None or paging["filter"] != where or paging["size"] != page_size:
+    paging = {"filter": where, "size": page_size, "mode": "after", "cursor": 0, "offset": 0}
+    st.session_state["paging"] = paging
+count = count_products(url, where)
+if paging["mode"] == "after":
+    rows = page_after(url, where, paging["cursor"], page_size)
+else:
+    rows = page_before(url, where, paging["cursor"], page_size)
+    if len(rows) < page_size and paging["cursor"] is not None:  # ran into the start
+        paging.update(mode="after", cursor=0, offset=0)
+        rows = page_after(url, where, 0, page_size)
+
+
+def go(mode: str, cursor: int | None, offset: int) -> None:
+    st.session_state["paging"] = {**paging, "mode": mode, "cursor": cursor, "offset": max(offset, 0)}
+
+
+first_shown = paging["offset"] + 1 if rows else 0
+st.caption(f"{count.label()} matching products · rows {first_shown:,}–{paging['offset'] + len(rows):,}")
+nav = st.columns([1, 1, 1, 1, 6])
+at_start = paging["offset"] == 0
+nav[0].button("⏮ First", disabled=at_start, on_click=go, args=("after", 0, 0), key="first")
+if rows:
+    nav[1].button("◀ Previous", disabled=at_start, on_click=go, args=("before", rows[0]["id"], paging["offset"] - page_size), key="prev")
+    at_end = len(rows) < page_size or not page_after(url, where, rows[-1]["id"], 1)
+    nav[2].button("Next ▶", disabled=at_end, on_click=go, args=("after", rows[-1]["id"], paging["offset"] + len(rows)), key="next")
+    nav[3].button("Last ⏭", disabled=at_end, on_click=go, args=("before", None, count.value - page_size), key="last")
+
+table = st.dataframe(
+    [{k: r[k] for k in ("id", "sku", "name", "description", "active", "updated_at")} for r in rows],
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="products_table",
+    column_config={"description": st.column_config.TextColumn(width="large")},
+)
+selected_rows = table.selection.rows if table is not None and hasattr(table, "selection") else []
+selected = rows[selected_rows[0]] if selected_rows and selected_rows[0] < len(rows) else None
+
+
+# --- dialogs ---------------------------------------------------------------------
+# A dialog stays open while st.session_state["dialog"] names it (a button's own
+# value lasts one run only); closing it with the X clears that.
+def open_dialog(kind: str, product_id: int | None = None) -> None:
+    st.session_state["dialog"] = (kind, product_id)
+
+
+def close_dialog() -> None:
+    st.session_state.pop("dialog", None)
+
+
+def product_form(product: dict | None) -> None:
+    with st.form("product_form"):
+        sku = st.text_input("SKU", value=product["sku"] if product else "", key="form_sku")
+        name = st.text_input("Name", value=product["name"] if product else "", key="form_name")
+        description = st.text_area("Description", value=product["description"] if product else "", key="form_description")
+        active = st.checkbox("Active", value=product["active"] if product else True, key="form_active")
+        if st.form_submit_button("Save", type="primary"):
+            try:
+                if product:
+                    saved = update_product(url, product["id"], sku, name, description, active)
+                    toast_next_run(f"Saved {saved['sku']}")
+                else:
+                    saved = create_product(url, sku, name, description, active)
+                    toast_next_run(f"Created {saved['sku']}")
+            except ProductError as problem:
+                st.error(str(problem))
+                return
+            close_dialog()
+            st.rerun()
+
+
+@st.dialog("New product", on_dismiss=close_dialog)
+def create_dialog() -> None:
+    product_form(None)
+
+
+@st.dialog("Edit product", on_dismiss=close_dialog)
+def edit_dialog(product_id: int) -> None:
+    product = get_product(url, product_id)
+    if product is None:
+        st.warning("This product no longer exists.")
+        return
+    product_form(product)
+
+
+@st.dialog("Delete product", on_dismiss=close_dialog)
+def delete_dialog(product_id: int) -> None:
+    product = get_product(url, product_id)
+    if product is None:
+        st.warning("This product no longer exists.")
+        return
+    st.write(f"Delete **{product['sku']}** ({product['name']})?")
+    left, right = st.columns(2)
+    if left.button("Delete", type="primary", key="confirm_delete"):
+        try:
+            delete_product(url, product_id)
+            toast_next_run(f"Deleted {product['sku']}", "🗑️")
+        except ProductError as problem:
+            toast_next_run(str(problem), "⚠️")
+        close_dialog()
+        st.rerun()
+    if right.button("Cancel", key="cancel_delete"):
+        close_dialog()
+        st.rerun()
+
+
+@st.dialog("Delete all products", on_dismiss=close_dialog)
+def delete_all_dialog() -> None:
+    st.warning("Are you sure? This cannot be undone.")
+    left, right = st.columns(2)
+    if left.button("Delete all products", type="primary", key="confirm_delete_all"):
+        try:
+            with st.spinner("Deleting all products…"):
+                deleted = delete_all_products(url)
+            toast_next_run(f"Deleted all {deleted:,} products", "🗑️")
+        except Exception as error:  # shown to the user, not as a trace
+            toast_next_run(f"Delete all failed: {error}", "⚠️")
+        close_dialog()
+        st.rerun()
+    if right.button("Cancel", key="cancel_delete_all"):
+        close_dialog()
+        st.rerun()
+
+
+# --- actions -------------------------------------------------------------------------
+actions = st.columns([1.2, 1, 1.3, 1, 4, 1.8])
+actions[0].button("➕ New product", on_click=open_dialog, args=("create",), key="new")
+if selected:
+    actions[1].button("✏️ Edit", on_click=open_dialog, args=("edit", selected["id"]), key="edit")
+    toggle_label = "Deactivate" if selected["active"] else "Activate"
+    if actions[2].button(toggle_label, key="toggle"):
+        try:
+            set_active(url, selected["id"], not selected["active"])
+            toast_next_run(f"{selected['sku']} is now {'inactive' if selected['active'] else 'active'}")
+        except ProductError as problem:
+            toast_next_run(str(problem), "⚠️")
+        st.rerun()
+    actions[3].button("🗑️ Delete", on_click=open_dialog, args=("delete", selected["id"]), key="delete")
+else:
+    actions[4].caption("Select a row to edit, (de)activate or delete it.")
+actions[5].button("Delete all products", on_click=open_dialog, args=("delete_all",), key="delete_all")
+
+dialog = st.session_state.get("dialog")
+if dialog:
+    kind, product_id = dialog
+    {"create": lambda: create_dialog(), "edit": lambda: edit_dialog(product_id),
+     "delete": lambda: delete_dialog(product_id), "delete_all": lambda: delete_all_dialog()}[kind]()

@@ -1,0 +1,193 @@
+"""Browsing and editing products, as the admin app does it.
+
+Every change records its event (product.created / product.updated /
+product.deleted / products.deleted_all) in the same transaction, so webhooks
+announce exactly the changes that committed. SKU uniqueness uses the same
+normalization as the import pipeline.
+"""
+
+from dataclasses import dataclass
+
+import psycopg
+
+from pipelines.database import connect
+from pipelines.events import record_event
+from pipelines.sku import normalize_sku
+from pipelines.sql_files import query
+from pipelines.validation import MAX_LENGTH
+
+COUNT_CAP = 10_000
+# Below this many products an exact count is cheap; above, the planner's estimate.
+EXACT_COUNT_UP_TO = 200_000
+ACTIVE_CHOICES = {"all": None, "active": True, "inactive": False}
+
+
+class ProductError(ValueError):
+    """A change that cannot be made; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    sku: str = ""
+    name: str = ""
+    description: str = ""
+    active: str = "all"  # all | active | inactive
+
+    def params(self) -> dict:
+        def pattern(text: str) -> str | None:
+            text = text.strip()
+            if not text:
+                return None
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return f"%{escaped}%"
+
+        return {
+            "sku": pattern(self.sku),
+            "name": pattern(self.name),
+            "description": pattern(self.description),
+            "active": ACTIVE_CHOICES[self.active],
+        }
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.params()[k] is not None for k in ("sku", "name", "description", "active"))
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+    exact: bool  # False: "at least" (capped) or an estimate
+
+    def label(self) -> str:
+        return f"{self.value:,}" if self.exact else f"{self.value:,}+" if self.value >= COUNT_CAP else f"≈ {self.value:,}"
+
+
+def page_after(url: str, where: ProductFilter, after_id: int = 0, limit: int = 50) -> list[dict]:
+    """The first `limit` matching products with id > after_id, in id order."""
+    with connect(url) as conn:
+        return conn.execute(query("products_page_after"), {**where.params(), "after_id": after_id, "limit": limit}).fetchall()
+
+
+def page_before(url: str, where: ProductFilter, before_id: int | None = None, limit: int = 50) -> list[dict]:
+    """The last `limit` matching products with id < before_id, in id order."""
+    before = before_id if before_id is not None else 2**63 - 1
+    with connect(url) as conn:
+        rows = conn.execute(query("products_page_before"), {**where.params(), "before_id": before, "limit": limit}).fetchall()
+    return rows[::-1]
+
+
+def count_products(url: str, where: ProductFilter) -> Count:
+    with connect(url) as conn:
+        if where.is_empty:
+            estimate = conn.execute(query("products_estimate")).fetchone()["n"]
+            if estimate > EXACT_COUNT_UP_TO:
+                return Count(estimate, exact=False)
+            return Count(conn.execute(query("products_total")).fetchone()["n"], exact=True)
+        n = conn.execute(query("products_count"), {**where.params(), "cap": COUNT_CAP + 1}).fetchone()["n"]
+    return Count(min(n, COUNT_CAP), exact=n <= COUNT_CAP)
+
+
+def get_product(url: str, product_id: int) -> dict | None:
+    with connect(url) as conn:
+        return conn.execute(query("product_get"), {"id": product_id}).fetchone()
+
+
+def _clean(sku: str, name: str, description: str) -> tuple[str, str, str]:
+    sku, name, description = (sku or "").strip(), (name or "").strip(), (description or "").strip()
+    if not sku:
+        raise ProductError("SKU is required.")
+    if not name:
+        raise ProductError("Name is required.")
+    for label, value, limit in (("SKU", sku, MAX_LENGTH["sku"]), ("Name", name, MAX_LENGTH["name"]),
+                                ("Description", description, MAX_LENGTH["description"])):
+        if len(value) > limit:
+            raise ProductError(f"{label} is longer than {limit:,} characters.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in sku):
+        raise ProductError("SKU cannot contain line breaks or control characters.")
+    return sku, name, description
+
+
+def _sku_taken(conn: psycopg.Connection, sku_key: str, other_than: int | None) -> dict | None:
+    owner = conn.execute(query("product_sku_owner"), {"sku_key": sku_key}).fetchone()
+    return owner if owner and owner["id"] != other_than else None
+
+
+def _clash_message(sku: str, owner: dict) -> str:
+    return f"SKU '{sku}' is already used by product #{owner['id']} ('{owner['sku']}'); SKUs are compared without regard to case."
+
+
+def _payload(row: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "sku_key"}
+
+
+def create_product(url: str, sku: str, name: str, description: str = "", active: bool = True) -> dict:
+    sku, name, description = _clean(sku, name, description)
+    key = normalize_sku(sku)
+    with connect(url) as conn:
+        with conn.transaction():
+            owner = _sku_taken(conn, key, None)
+            if owner:
+                raise ProductError(_clash_message(sku, owner))
+            try:
+                row = conn.execute(
+                    query("product_insert"),
+                    {"sku": sku, "sku_key": key, "name": name, "description": description, "active": active},
+                ).fetchone()
+            except psycopg.errors.UniqueViolation:
+                raise ProductError(f"SKU '{sku}' was just taken by another change; reload and try again.") from None
+            record_event(conn, "product.created", {"product": _payload(row)}, None)
+    return row
+
+
+def update_product(url: str, product_id: int, sku: str, name: str, description: str, active: bool) -> dict:
+    """Change a product; returns it as it is now (unchanged values: no event)."""
+    sku, name, description = _clean(sku, name, description)
+    key = normalize_sku(sku)
+    with connect(url) as conn:
+        with conn.transaction():
+            previous = conn.execute(query("product_lock"), {"id": product_id}).fetchone()
+            if previous is None:
+                raise ProductError(f"Product #{product_id} no longer exists.")
+            owner = _sku_taken(conn, key, product_id)
+            if owner:
+                raise ProductError(_clash_message(sku, owner))
+            try:
+                row = conn.execute(
+                    query("product_update"),
+                    {"id": product_id, "sku": sku, "sku_key": key, "name": name, "description": description, "active": active},
+                ).fetchone()
+            except psycopg.errors.UniqueViolation:
+                raise ProductError(f"SKU '{sku}' was just taken by another change; reload and try again.") from None
+            if row is None:
+                return previous
+            record_event(conn, "product.updated", {"product": _payload(row), "previous": _payload(previous)}, None)
+    return row
+
+
+def set_active(url: str, product_id: int, active: bool) -> dict:
+    product = get_product(url, product_id)
+    if product is None:
+        raise ProductError(f"Product #{product_id} no longer exists.")
+    return update_product(url, product_id, product["sku"], product["name"], product["description"], active)
+
+
+def delete_product(url: str, product_id: int) -> dict:
+    with connect(url) as conn:
+        with conn.transaction():
+            row = conn.execute(query("product_delete"), {"id": product_id}).fetchone()
+            if row is None:
+                raise ProductError(f"Product #{product_id} no longer exists.")
+            record_event(conn, "product.deleted", {"product": _payload(row)}, None)
+    return row
+
+
+def delete_all_products(url: str) -> int:
+    """Delete every product; returns how many there were."""
+    with connect(url) as conn:
+        with conn.transaction():
+            # Take the table lock first so the count is the number deleted.
+            conn.execute(query("products_lock"))
+            deleted = conn.execute(query("products_total")).fetchone()["n"]
+            conn.execute(query("products_delete_all"))
+            record_event(conn, "products.deleted_all", {"deleted": deleted}, None)
+    return deleted

@@ -1,0 +1,8 @@
+-- "Check only": the file's rows in a temporary table of this session.
+CREATE TEMP TABLE {staging} (
+    line        integer NOT NULL,
+    sku         text    NOT NULL,
+    sku_key     text    NOT NULL,
+    name        text    NOT NULL,
+    description text    NOT NULL
+) ON COMMIT DROP;
