@@ -10,7 +10,10 @@ run, so the ratios hold even on a noisy machine. Each figure is the median of
 * product-importer, same file again: nothing changed.
 * floor: COPY of the raw file into a temporary table, then one INSERT ...
   SELECT DISTINCT ON (lower(sku)) ... ON CONFLICT DO UPDATE into the same
-  products table (same indexes). No validation, no line numbers, no events.
+  products table (same indexes, including the trigram search indexes). No
+  validation, no line numbers, no events.
+* bare floor: the same into a table with only the primary key and the
+  unique SKU key, which is what a loader without a search UI would write to.
 """
 
 import argparse
@@ -43,6 +46,11 @@ FROM raw
 ORDER BY lower(btrim(sku))
 ON CONFLICT (sku_key) DO UPDATE
     SET sku = excluded.sku, name = excluded.name, description = excluded.description, updated_at = now()
+"""
+
+
+BARE_TABLE = """
+DROP INDEX products_sku_trgm, products_name_trgm, products_description_trgm, products_inactive
 """
 
 
@@ -93,7 +101,10 @@ def run_job(url: str, path: Path, work: Path) -> tuple[float, dict]:
     return seconds, find_import_by_run(url, result.run_id)
 
 
-def run_floor(url: str, path: Path) -> float:
+def run_floor(url: str, path: Path, bare: bool = False) -> float:
+    if bare:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(BARE_TABLE)
     checkpoint(url)
     started = time.perf_counter()
     with psycopg.connect(url) as conn:
@@ -118,7 +129,7 @@ def warm_up(server_url: str, path: Path) -> None:
 
 def measure(server_url: str, path: Path, repeat: int) -> dict:
     warm_up(server_url, path)
-    fresh, again, floor, stages = [], [], [], []
+    fresh, again, floor, bare, stages = [], [], [], [], []
     for attempt in range(repeat):
         with tempfile.TemporaryDirectory() as work, FreshDatabase(server_url) as url:
             seconds, row = run_job(url, path, Path(work))
@@ -129,14 +140,21 @@ def measure(server_url: str, path: Path, repeat: int) -> dict:
             assert row["created"] == 0 and row["updated"] == 0
         with FreshDatabase(server_url) as url:
             floor.append(run_floor(url, path))
-        print(f"  run {attempt + 1}/{repeat}: fresh {fresh[-1]:.2f}s, again {again[-1]:.2f}s, floor {floor[-1]:.2f}s", flush=True)
+        with FreshDatabase(server_url) as url:
+            bare.append(run_floor(url, path, bare=True))
+        print(
+            f"  run {attempt + 1}/{repeat}: fresh {fresh[-1]:.2f}s, again {again[-1]:.2f}s, "
+            f"floor {floor[-1]:.2f}s, bare floor {bare[-1]:.2f}s",
+            flush=True,
+        )
     stage_names = stages[0].keys()
     return {
         "fresh": statistics.median(fresh),
         "same_file_again": statistics.median(again),
         "floor": statistics.median(floor),
+        "bare_floor": statistics.median(bare),
         "stages_fresh": {name: statistics.median(s[name] for s in stages) for name in stage_names},
-        "samples": {"fresh": fresh, "same_file_again": again, "floor": floor},
+        "samples": {"fresh": fresh, "same_file_again": again, "floor": floor, "bare_floor": bare},
     }
 
 
@@ -164,10 +182,14 @@ def main(argv: list[str] | None = None) -> int:
         ("product-importer, fresh", result["fresh"]),
         ("product-importer, same file again", result["same_file_again"]),
         ("floor: COPY + INSERT ... ON CONFLICT", result["floor"]),
+        ("bare floor: same, key indexes only", result["bare_floor"]),
     ]
-    print(f"\n{'':40} {'seconds':>8} {'rows/s':>10} {'x floor':>8}")
+    print(f"\n{'':40} {'seconds':>8} {'rows/s':>10} {'x floor':>8} {'x bare':>8}")
     for label, seconds in table:
-        print(f"{label:40} {seconds:8.2f} {rows / seconds:10,.0f} {seconds / result['floor']:8.2f}")
+        print(
+            f"{label:40} {seconds:8.2f} {rows / seconds:10,.0f} "
+            f"{seconds / result['floor']:8.2f} {seconds / result['bare_floor']:8.2f}"
+        )
     print("\nproduct-importer stages (fresh, median seconds): "
           + ", ".join(f"{k} {v:.2f}" for k, v in result["stages_fresh"].items()))
 
@@ -181,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": args.repeat,
         **result,
         "ratio_fresh_to_floor": result["fresh"] / result["floor"],
+        "ratio_fresh_to_bare_floor": result["fresh"] / result["bare_floor"],
         "ratio_again_to_fresh": result["same_file_again"] / result["fresh"],
     }
     (RESULTS / "import_speed.json").write_text(json.dumps(output, indent=2) + "\n")

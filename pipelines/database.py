@@ -73,6 +73,9 @@ def migrate(url: str) -> list[str]:
                 conn.execute(path.read_text())
                 conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name))
                 applied_now.append(name)
+    from pipelines.search_indexes import ensure_search_indexes  # it imports this module
+
+    ensure_search_indexes(url)
     return applied_now
 
 

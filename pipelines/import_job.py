@@ -1,4 +1,4 @@
-"""The `import_products` job: validate -> dedupe -> stage -> merge -> notify -> archive.
+"""The `import_products` job: validate -> dedupe -> stage -> merge -> reindex -> notify -> archive.
 
 Each op is a thin layer over plain functions in this package; the ops add
 progress on the `imports` row, log lines and output metadata so the Dagster
@@ -17,7 +17,8 @@ import polars as pl
 from pipelines.csv_records import FileRefused
 from pipelines.deduplication import dedupe
 from pipelines.import_runs import ImportTracker, create_import, find_import_by_run, queued_import_for
-from pipelines.merging import merge_import
+from pipelines.merging import merge_import, plan_search_index_rebuild
+from pipelines.search_indexes import ensure_search_indexes
 from pipelines.outcome import fail_import, file_digest, finish_import
 from pipelines.resources import FoldersResource, PostgresResource
 from pipelines.staging import load_staging
@@ -40,6 +41,7 @@ class ImportState:
     source: str
     rows: pl.DataFrame
     stage_seconds: dict
+    rebuild_indexes: bool = False
 
 
 def _tracker(postgres: PostgresResource, import_id: int) -> ImportTracker:
@@ -135,7 +137,16 @@ def stage(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
 def merge(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
     tracker = _tracker(postgres, state.import_id)
     tracker.progress("merging", 0.0)
-    result = merge_import(postgres.resolved_url(), state.import_id, state.rows.height, state.stage_seconds)
+    url = postgres.resolved_url()
+    rebuild = plan_search_index_rebuild(url, state.import_id, state.rows.height)
+    if rebuild:
+        context.log.info("Large change: search indexes dropped, to be rebuilt after the merge")
+    try:
+        result = merge_import(url, state.import_id, state.rows.height, state.stage_seconds)
+    except Exception:
+        if rebuild:
+            ensure_search_indexes(url)
+        raise
     seconds = tracker.stage_done("merging", rows_processed=state.rows.height)
     context.log.info(
         f"Merged: {result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged ({seconds:.2f}s)"
@@ -143,7 +154,21 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
     context.add_output_metadata(
         {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "seconds": seconds}
     )
-    return replace(state, stage_seconds={**state.stage_seconds, "merging": seconds})
+    return replace(state, rebuild_indexes=rebuild, stage_seconds={**state.stage_seconds, "merging": seconds})
+
+
+@dg.op(description="Rebuild the search indexes if the merge dropped them (large imports).")
+def reindex(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
+    tracker = _tracker(postgres, state.import_id)
+    if state.rebuild_indexes:
+        tracker.progress("indexing", 0.0)
+        ensure_search_indexes(postgres.resolved_url())
+        seconds = tracker.stage_done("indexing", rows_processed=state.rows.height)
+        context.log.info(f"Search indexes rebuilt ({seconds:.2f}s)")
+        context.add_output_metadata({"rebuilt": True, "seconds": seconds})
+    else:
+        context.add_output_metadata({"rebuilt": False})
+    return state
 
 
 @dg.op(description="Hand the upload.completed event to webhook delivery.")
@@ -194,4 +219,4 @@ def record_failure(context: dg.HookContext) -> None:
     tags={"dagster/concurrency_key": "product_import"},
 )
 def import_products():
-    archive(notify(merge(stage(deduplicate(validate())))))
+    archive(notify(reindex(merge(stage(deduplicate(validate()))))))

@@ -17,14 +17,15 @@ from pipelines.sql_files import query
 STAGE_END_PERCENT = {
     "validating": 30,
     "deduplicating": 40,
-    "loading": 75,
-    "merging": 95,
+    "loading": 60,
+    "merging": 80,
+    "indexing": 95,
     "notifying": 98,
 }
 # What each stage is called on screen.
 STAGE_LABELS = {
     "queued": "Queued", "validating": "Validating", "deduplicating": "Removing duplicates", "loading": "Loading",
-    "merging": "Merging", "notifying": "Sending webhooks", "merged": "Merged", "done": "Done", "failed": "Failed",
+    "merging": "Merging", "indexing": "Rebuilding search indexes", "notifying": "Sending webhooks", "merged": "Merged", "done": "Done", "failed": "Failed",
 }
 PROGRESS_COUNTS = (
     "rows_seen", "rows_valid", "rows_rejected", "duplicates_in_file", "rejects_path", "content_hash", "file_size",

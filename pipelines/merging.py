@@ -9,7 +9,35 @@ import psycopg
 from pipelines.database import connect
 from pipelines.events import UPLOAD_COMPLETED, record_event, upload_event
 from pipelines.sql_files import query, with_table
+from pipelines.search_indexes import drop_search_indexes, worth_rebuilding
 from pipelines.staging import staging_table
+
+
+def planned_changes(url: str, import_id: int) -> dict:
+    """created/updated/unchanged that merging the staging table would give."""
+    with connect(url) as conn:
+        return conn.execute(with_table("preview_changes", staging=staging_table(import_id))).fetchone()
+
+
+def table_estimate(url: str) -> int:
+    with connect(url) as conn:
+        return conn.execute(query("products_estimate")).fetchone()["n"]
+
+
+def plan_search_index_rebuild(url: str, import_id: int, staged_rows: int) -> bool:
+    """Drop the search indexes if this merge writes enough rows to rebuild them after.
+
+    The exact number of changed rows is counted only when the file is large
+    compared with the table; a small file never triggers a rebuild.
+    """
+    table = table_estimate(url)
+    if not worth_rebuilding(staged_rows, table):
+        return False
+    planned = planned_changes(url, import_id)
+    if not worth_rebuilding(planned["created"] + planned["updated"], table + planned["created"]):
+        return False
+    drop_search_indexes(url)
+    return True
 
 
 @dataclass(frozen=True)

@@ -146,3 +146,39 @@ def test_progress_and_timings_are_recorded(run_job, landing_file, tmp_path):
     assert row["rows_processed"] > 0 and row["started_at"] <= row["finished_at"]
     assert row["content_hash"] and len(row["content_hash"]) == 64 and row["file_size"] == sample.stat().st_size
     assert json.dumps(row["stage_seconds"])
+
+
+def search_indexes(db_url) -> set[str]:
+    with database.connect(db_url) as conn:
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = 'products'::regclass AND i.indisvalid AND c.relname LIKE 'products%%trgm'"
+        ).fetchall()
+    return {r["relname"] for r in rows}
+
+
+ALL_SEARCH_INDEXES = {"products_sku_trgm", "products_name_trgm", "products_description_trgm"}
+
+
+def test_large_import_rebuilds_search_indexes_after_the_merge(run_job, tmp_path, landing_file, db_url):
+    sample = write_sample(tmp_path / "big.csv", 25_000)
+    row = run_job(landing_file("big.csv", sample.read_bytes()))
+    assert row["status"] == "succeeded" and "indexing" in row["stage_seconds"]
+    assert search_indexes(db_url) == ALL_SEARCH_INDEXES
+    # The same file again changes nothing: no rebuild.
+    row = run_job(landing_file("big.csv", sample.read_bytes()))
+    assert row["unchanged"] == row["rows_valid"] - row["duplicates_in_file"] and "indexing" not in row["stage_seconds"]
+
+
+def test_failed_large_merge_restores_search_indexes(run_job, tmp_path, landing_file, db_url, products):
+    with database.connect(db_url) as conn:
+        conn.execute(
+            """CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS
+               $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+               CREATE TRIGGER boom BEFORE INSERT ON products FOR EACH ROW EXECUTE FUNCTION boom();"""
+        )
+        conn.commit()
+    sample = write_sample(tmp_path / "big.csv", 25_000)
+    row = run_job(landing_file("big.csv", sample.read_bytes()))
+    assert row["status"] == "failed" and "injected failure" in row["error"]
+    assert products() == {} and search_indexes(db_url) == ALL_SEARCH_INDEXES

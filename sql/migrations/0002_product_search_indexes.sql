@@ -1,9 +1,8 @@
--- Indexes for the admin app's product filters (case-insensitive substring
--- on sku, name, description; active status), so that no click scans the table.
+-- The admin app filters products by case-insensitive substring (sku, name,
+-- description) through pg_trgm GIN indexes. Their definitions live in
+-- sql/queries/search_indexes_create.sql, because large imports drop and
+-- rebuild them (see pipelines/search_indexes.py); migrate() creates them.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
-CREATE INDEX products_sku_trgm ON products USING gin (sku gin_trgm_ops);
-CREATE INDEX products_name_trgm ON products USING gin (name gin_trgm_ops);
-CREATE INDEX products_description_trgm ON products USING gin (description gin_trgm_ops);
--- Inactive products are the few; active ones are found by skipping these.
+-- Inactive products are the few; the status filter finds them by this.
 CREATE INDEX products_inactive ON products (id) WHERE NOT active;

@@ -2,7 +2,7 @@
 UPDATE imports
 SET status        = 'succeeded',
     stage         = 'merged',
-    percent       = 95,
+    percent       = 80,
     created       = %(created)s,
     updated       = %(updated)s,
     unchanged     = %(unchanged)s,
