@@ -51,5 +51,5 @@ def show_toast() -> None:
         st.toast(text, icon=icon)
 
 
-def toast_next_run(text: str, icon: str = "✅") -> None:
+def toast_next_run(text: str, icon: str = ":material/check_circle:") -> None:
     st.session_state["toast"] = (text, icon)

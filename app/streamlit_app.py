@@ -6,13 +6,13 @@ import streamlit as st
 
 PAGES = Path(__file__).parent / "pages"
 
-st.set_page_config(page_title="product-importer", page_icon="📦", layout="wide")
+st.set_page_config(page_title="product-importer", page_icon=":material/inventory_2:", layout="wide")
 navigation = st.navigation(
     [
-        st.Page(PAGES / "import_file.py", title="Import", icon="⬆️", default=True),
-        st.Page(PAGES / "imports.py", title="Imports", icon="🕘"),
-        st.Page(PAGES / "products.py", title="Products", icon="📦"),
-        st.Page(PAGES / "webhooks.py", title="Webhooks", icon="🔔"),
+        st.Page(PAGES / "import_file.py", title="Import", icon=":material/upload_file:", default=True),
+        st.Page(PAGES / "imports.py", title="Imports", icon=":material/history:"),
+        st.Page(PAGES / "products.py", title="Products", icon=":material/inventory_2:"),
+        st.Page(PAGES / "webhooks.py", title="Webhooks", icon=":material/webhook:"),
     ]
 )
 navigation.run()

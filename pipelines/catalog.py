@@ -56,10 +56,14 @@ class ProductFilter:
 @dataclass(frozen=True)
 class Count:
     value: int
-    exact: bool  # False: "at least" (capped) or an estimate
+    kind: str = "exact"  # exact | at_least (capped at COUNT_CAP) | estimate
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == "exact"
 
     def label(self) -> str:
-        return f"{self.value:,}" if self.exact else f"{self.value:,}+" if self.value >= COUNT_CAP else f"≈ {self.value:,}"
+        return {"exact": f"{self.value:,}", "at_least": f"{self.value:,}+", "estimate": f"≈ {self.value:,}"}[self.kind]
 
 
 def page_after(url: str, where: ProductFilter, after_id: int = 0, limit: int = 50) -> list[dict]:
@@ -81,10 +85,10 @@ def count_products(url: str, where: ProductFilter) -> Count:
         if where.is_empty:
             estimate = conn.execute(query("products_estimate")).fetchone()["n"]
             if estimate > EXACT_COUNT_UP_TO:
-                return Count(estimate, exact=False)
-            return Count(conn.execute(query("products_total")).fetchone()["n"], exact=True)
+                return Count(estimate, "estimate")
+            return Count(conn.execute(query("products_total")).fetchone()["n"])
         n = conn.execute(query("products_count"), {**where.params(), "cap": COUNT_CAP + 1}).fetchone()["n"]
-    return Count(min(n, COUNT_CAP), exact=n <= COUNT_CAP)
+    return Count(min(n, COUNT_CAP), "exact" if n <= COUNT_CAP else "at_least")
 
 
 def get_product(url: str, product_id: int) -> dict | None:

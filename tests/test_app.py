@@ -176,3 +176,18 @@ def test_imports_history_lists_newest_first(app_env, run_job, landing_file):
 
 def test_webhooks_placeholder_renders(app_env):
     assert not page("webhooks").run().exception
+
+
+def test_counts_are_exact_when_small_and_capped_when_large(app_env):
+    seed(app_env, 12)
+    assert catalog.count_products(app_env, catalog.ProductFilter()).label() == "12"
+    assert catalog.count_products(app_env, catalog.ProductFilter(sku="sku-00")).label() == "10"
+    assert catalog.Count(10_000, "at_least").label() == "10,000+"
+    assert catalog.Count(999_968, "estimate").label() == "≈ 999,968"
+
+
+def test_filter_text_is_matched_literally(app_env):
+    catalog.create_product(app_env, "A_1", "100% cotton")
+    catalog.create_product(app_env, "AB1", "1000 cotton")
+    assert [r["sku"] for r in catalog.page_after(app_env, catalog.ProductFilter(sku="a_"))] == ["A_1"]
+    assert [r["sku"] for r in catalog.page_after(app_env, catalog.ProductFilter(name="0%"))] == ["A_1"]

@@ -68,9 +68,9 @@ def http_ok(port: int, path: str = "/") -> bool:
         return response.status == 200
 
 
-def start_up(tmp_path: Path):
+def start_up(tmp_path: Path, **extra_env):
     dagster_port, app_port = free_port(), free_port()
-    env = clean_env(tmp_path, DAGSTER_PORT=str(dagster_port), APP_PORT=str(app_port))
+    env = clean_env(tmp_path, DAGSTER_PORT=str(dagster_port), APP_PORT=str(app_port), **extra_env)
     log = (tmp_path / "up.log").open("ab")
     proc = subprocess.Popen([BIN / "product-importer", "up"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     wait_for(lambda: http_ok(dagster_port, "/server_info") and http_ok(app_port), 120, "Dagster and the app")

@@ -88,9 +88,9 @@ def follow(import_id: int) -> None:
         if st.button("Retry", key=f"retry-{import_id}"):
             try:
                 st.session_state["import_id"] = retry_import(url, folders(), import_id)
-                toast_next_run("Imported again as a new import", "🔁")
+                toast_next_run("Imported again as a new import", ":material/replay:")
             except FileNotFoundError as missing:
-                toast_next_run(str(missing), "⚠️")
+                toast_next_run(str(missing), ":material/warning:")
             st.rerun()
     elif row["stage"] == "done":
         st.success(f"Done in {elapsed:.1f} s")

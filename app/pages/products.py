@@ -48,20 +48,30 @@ else:
         rows = page_after(url, where, 0, page_size)
 
 
-def go(mode: str, cursor: int | None, offset: int) -> None:
-    st.session_state["paging"] = {**paging, "mode": mode, "cursor": cursor, "offset": max(offset, 0)}
+def go(mode: str, cursor: int | None, offset: int | None) -> None:
+    """Move to another page; offset None means unknown (after "Last" on an inexact count)."""
+    st.session_state["paging"] = {**paging, "mode": mode, "cursor": cursor, "offset": None if offset is None else max(offset, 0)}
 
 
-first_shown = paging["offset"] + 1 if rows else 0
-st.caption(f"{count.label()} matching products · rows {first_shown:,}–{paging['offset'] + len(rows):,}")
-nav = st.columns([1, 1, 1, 1, 6])
-at_start = paging["offset"] == 0
-nav[0].button("⏮ First", disabled=at_start, on_click=go, args=("after", 0, 0), key="first")
+def shift(offset: int | None, by: int) -> int | None:
+    return None if offset is None else offset + by
+
+
+where_label = f"{count.label()} matching product{'' if count.label() == '1' else 's'}"
+if not rows:
+    st.caption(f"{where_label}")
+elif paging["offset"] is None:
+    st.caption(f"{where_label} · {len(rows)} shown")
+else:
+    st.caption(f"{where_label} · rows {paging['offset'] + 1:,}–{paging['offset'] + len(rows):,}")
+nav = st.container(horizontal=True)
+at_start = paging["offset"] == 0 or (rows and paging["mode"] == "after" and paging["cursor"] == 0)
+nav.button("First", icon=":material/first_page:", disabled=at_start, on_click=go, args=("after", 0, 0), key="first")
 if rows:
-    nav[1].button("◀ Previous", disabled=at_start, on_click=go, args=("before", rows[0]["id"], paging["offset"] - page_size), key="prev")
+    nav.button("Previous", icon=":material/chevron_left:", disabled=at_start, on_click=go, args=("before", rows[0]["id"], shift(paging["offset"], -page_size)), key="prev")
     at_end = len(rows) < page_size or not page_after(url, where, rows[-1]["id"], 1)
-    nav[2].button("Next ▶", disabled=at_end, on_click=go, args=("after", rows[-1]["id"], paging["offset"] + len(rows)), key="next")
-    nav[3].button("Last ⏭", disabled=at_end, on_click=go, args=("before", None, count.value - page_size), key="last")
+    nav.button("Next", icon=":material/chevron_right:", disabled=at_end, on_click=go, args=("after", rows[-1]["id"], shift(paging["offset"], len(rows))), key="next")
+    nav.button("Last", icon=":material/last_page:", disabled=at_end, on_click=go, args=("before", None, count.value - page_size if count.exact else None), key="last")
 
 table = st.dataframe(
     [{k: r[k] for k in ("id", "sku", "name", "description", "active", "updated_at")} for r in rows],
@@ -132,9 +142,9 @@ def delete_dialog(product_id: int) -> None:
     if left.button("Delete", type="primary", key="confirm_delete"):
         try:
             delete_product(url, product_id)
-            toast_next_run(f"Deleted {product['sku']}", "🗑️")
+            toast_next_run(f"Deleted {product['sku']}", ":material/delete:")
         except ProductError as problem:
-            toast_next_run(str(problem), "⚠️")
+            toast_next_run(str(problem), ":material/warning:")
         close_dialog()
         st.rerun()
     if right.button("Cancel", key="cancel_delete"):
@@ -150,9 +160,9 @@ def delete_all_dialog() -> None:
         try:
             with st.spinner("Deleting all products…"):
                 deleted = delete_all_products(url)
-            toast_next_run(f"Deleted all {deleted:,} products", "🗑️")
+            toast_next_run(f"Deleted all {deleted:,} products", ":material/delete:")
         except Exception as error:  # shown to the user, not as a trace
-            toast_next_run(f"Delete all failed: {error}", "⚠️")
+            toast_next_run(f"Delete all failed: {error}", ":material/warning:")
         close_dialog()
         st.rerun()
     if right.button("Cancel", key="cancel_delete_all"):
@@ -161,22 +171,22 @@ def delete_all_dialog() -> None:
 
 
 # --- actions -------------------------------------------------------------------------
-actions = st.columns([1.2, 1, 1.3, 1, 4, 1.8])
-actions[0].button("➕ New product", on_click=open_dialog, args=("create",), key="new")
+actions = st.container(horizontal=True)
+actions.button("New product", icon=":material/add:", on_click=open_dialog, args=("create",), key="new")
 if selected:
-    actions[1].button("✏️ Edit", on_click=open_dialog, args=("edit", selected["id"]), key="edit")
+    actions.button("Edit", icon=":material/edit:", on_click=open_dialog, args=("edit", selected["id"]), key="edit")
     toggle_label = "Deactivate" if selected["active"] else "Activate"
-    if actions[2].button(toggle_label, key="toggle"):
+    if actions.button(toggle_label, icon=":material/toggle_on:", key="toggle"):
         try:
             set_active(url, selected["id"], not selected["active"])
             toast_next_run(f"{selected['sku']} is now {'inactive' if selected['active'] else 'active'}")
         except ProductError as problem:
-            toast_next_run(str(problem), "⚠️")
+            toast_next_run(str(problem), ":material/warning:")
         st.rerun()
-    actions[3].button("🗑️ Delete", on_click=open_dialog, args=("delete", selected["id"]), key="delete")
-else:
-    actions[4].caption("Select a row to edit, (de)activate or delete it.")
-actions[5].button("Delete all products", on_click=open_dialog, args=("delete_all",), key="delete_all")
+    actions.button("Delete", icon=":material/delete:", on_click=open_dialog, args=("delete", selected["id"]), key="delete")
+actions.button("Delete all products", icon=":material/delete_forever:", on_click=open_dialog, args=("delete_all",), key="delete_all")
+if not selected:
+    st.caption("Select a row to edit, (de)activate or delete it.")
 
 dialog = st.session_state.get("dialog")
 if dialog:

@@ -1,0 +1,96 @@
+"""End to end in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+Starts the product with `product-importer up`, uploads the real fixture,
+waits for "Done", filters the products, edits one and deletes all. Saves a
+screenshot of each page under docs/screenshots/ (shown in the README).
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines import catalog
+from test_embedded_and_up import start_up, stop_up
+from conftest import REAL_FIXTURES
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
+
+
+@pytest.fixture
+def running_product(tmp_path, db_url):
+    proc, dagster_port, app_port = start_up(tmp_path, DATABASE_URL=db_url)
+    yield f"http://127.0.0.1:{app_port}"
+    stop_up(proc, tmp_path)
+
+
+def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(running_product)
+
+        # Import: upload the real file and follow it to "Done".
+        expect(page.get_by_role("heading", name="Import products")).to_be_visible(timeout=60_000)
+        page.locator("input[type=file]").set_input_files(str(REAL_FIXTURES / "products_1000.csv"))
+        expect(page.get_by_text("products_1000.csv")).to_be_visible()
+        page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.get_by_text(re.compile(r"Done in \d"))).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("Created")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / "import.png", full_page=True)
+        assert catalog.count_products(db_url, catalog.ProductFilter()).value == 999
+
+        # Imports: the history shows it.
+        page.get_by_role("link", name="Imports").click()
+        expect(page.get_by_role("heading", name="Import history")).to_be_visible()
+        expect(page.get_by_text("Throughput of successful imports")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Details of import")).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(1500)  # let the table and chart draw
+        page.screenshot(path=SCREENSHOTS / "imports.png", full_page=True)
+
+        # Products: filter, select the first row, edit it.
+        page.get_by_role("link", name="Products").click()
+        expect(page.get_by_role("heading", name="Products")).to_be_visible()
+        page.get_by_label("SKU contains").fill("involve")
+        page.get_by_label("SKU contains").press("Enter")
+        expected = catalog.count_products(db_url, catalog.ProductFilter(sku="involve")).label()
+        expect(page.get_by_text(f"{expected} matching product")).to_be_visible(timeout=30_000)
+        first = catalog.page_after(db_url, catalog.ProductFilter(sku="involve"), 0, 1)[0]
+        grid = page.locator("[data-testid=stDataFrame]")
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+        page.get_by_role("button", name="Edit").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_label("Name")).to_have_value(first["name"])
+        dialog.get_by_label("Name").fill("Edited in the browser")
+        page.screenshot(path=SCREENSHOTS / "products-edit.png", full_page=True)
+        dialog.get_by_role("button", name="Save").click()
+        expect(page.get_by_text(f"Saved {first['sku']}")).to_be_visible(timeout=30_000)
+        assert catalog.get_product(db_url, first["id"])["name"] == "Edited in the browser"
+        page.wait_for_timeout(500)
+        page.screenshot(path=SCREENSHOTS / "products.png", full_page=True)
+
+        # Delete all, behind its confirmation.
+        page.get_by_role("button", name="Delete all products").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text("Are you sure? This cannot be undone.")).to_be_visible()
+        dialog.get_by_role("button", name="Delete all products").click()
+        expect(page.get_by_text("Deleted all 999 products")).to_be_visible(timeout=30_000)
+        assert catalog.count_products(db_url, catalog.ProductFilter()).value == 0
+
+        page.get_by_role("link", name="Webhooks").click()
+        expect(page.get_by_role("heading", name="Webhooks")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / "webhooks.png", full_page=True)
+        browser.close()
