@@ -38,6 +38,15 @@ def _up(args: argparse.Namespace) -> int:
     return run_up()
 
 
+def _webhooks(args: argparse.Namespace) -> int:
+    from pipelines import database
+    from pipelines.webhooks.worker import run_worker
+
+    url = database.resolve_url()
+    database.migrate(url)
+    return run_worker(url)
+
+
 def _bench(args: argparse.Namespace) -> int:
     from bench.import_speed import main
 
@@ -62,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=42)
     sample.add_argument("path")
     sample.set_defaults(handler=_sample)
+
+    webhooks = commands.add_parser("webhooks", help="run the webhook delivery worker (up starts one)")
+    webhooks.set_defaults(handler=_webhooks)
 
     migrate = commands.add_parser("migrate", help="apply schema migrations and print the version")
     migrate.set_defaults(handler=_migrate)

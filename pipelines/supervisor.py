@@ -33,6 +33,7 @@ def child_commands(host: str, dagster_port: int, app_port: int) -> dict[str, lis
             _bin("dagster"), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
             "--host", host, "--port", str(dagster_port),
         ],
+        "webhooks": [_bin("product-importer"), "webhooks"],
         "app": [
             _bin("streamlit"), "run", str(PROJECT_ROOT / "app" / "streamlit_app.py"),
             "--server.address", host, "--server.port", str(app_port),

@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, signing, safe sending, and the delivery worker."""

@@ -1,0 +1,125 @@
+"""Webhook endpoints as the admin app manages them, the delivery log, and Test."""
+
+import asyncio
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from pipelines.database import connect
+from pipelines.sql_files import query
+from pipelines.webhooks.sender import Attempt, make_client, send
+from pipelines.webhooks.settings import EVENT_TYPES, WebhookSettings
+from pipelines.webhooks.signing import event_body, new_secret
+
+
+class EndpointError(ValueError):
+    """An endpoint setting that cannot be saved; the message is for the user."""
+
+
+def check_url(url: str) -> str:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise EndpointError("The URL must start with http:// or https://.")
+    if not parts.hostname:
+        raise EndpointError("The URL has no host name.")
+    if parts.username or parts.password:
+        raise EndpointError("Put no user name or password in the URL; receivers check the signature instead.")
+    if parts.fragment:
+        raise EndpointError("The URL cannot have a #fragment.")
+    return url
+
+
+def check_event_types(event_types) -> list[str]:
+    chosen = list(dict.fromkeys(event_types or []))
+    if not chosen:
+        raise EndpointError("Choose at least one event type.")
+    unknown = [t for t in chosen if t not in EVENT_TYPES]
+    if unknown:
+        raise EndpointError(f"Unknown event type(s): {', '.join(unknown)}.")
+    return chosen
+
+
+def list_endpoints(url: str) -> list[dict]:
+    with connect(url) as conn:
+        return conn.execute(query("webhook_endpoints_list")).fetchall()
+
+
+def get_endpoint(url: str, endpoint_id: int) -> dict | None:
+    with connect(url) as conn:
+        return conn.execute(query("webhook_endpoint_get"), {"id": endpoint_id}).fetchone()
+
+
+def create_endpoint(url: str, target: str, event_types, enabled: bool = True) -> dict:
+    params = {"url": check_url(target), "event_types": check_event_types(event_types), "enabled": enabled, "secret": new_secret()}
+    with connect(url) as conn:
+        return conn.execute(query("webhook_endpoint_insert"), params).fetchone()
+
+
+def update_endpoint(url: str, endpoint_id: int, target: str, event_types, enabled: bool) -> dict:
+    params = {"id": endpoint_id, "url": check_url(target), "event_types": check_event_types(event_types), "enabled": enabled}
+    with connect(url) as conn:
+        row = conn.execute(query("webhook_endpoint_update"), params).fetchone()
+    if row is None:
+        raise EndpointError(f"Endpoint #{endpoint_id} no longer exists.")
+    return row
+
+
+def rotate_secret(url: str, endpoint_id: int) -> dict:
+    with connect(url) as conn:
+        return conn.execute(query("webhook_endpoint_secret"), {"id": endpoint_id, "secret": new_secret()}).fetchone()
+
+
+def delete_endpoint(url: str, endpoint_id: int) -> None:
+    with connect(url) as conn:
+        conn.execute(query("webhook_endpoint_delete"), {"id": endpoint_id})
+
+
+def attempt_params(delivery: dict, attempt_number: int, attempt: Attempt) -> dict:
+    """Parameters of webhook_attempt_record.sql: one line of the delivery log."""
+    return {
+        "delivery_id": delivery.get("delivery_id"),
+        "endpoint_id": delivery["endpoint_id"],
+        "event_id": delivery.get("event_id"),
+        "event_type": delivery["type"],
+        "message_id": delivery["message_id"],
+        "attempt": attempt_number,
+        "succeeded": attempt.succeeded,
+        "http_status": attempt.http_status,
+        "response_ms": attempt.response_ms,
+        "error": attempt.error,
+        "response_excerpt": attempt.response_excerpt,
+    }
+
+
+def test_endpoint(url: str, endpoint_id: int, settings: WebhookSettings | None = None) -> Attempt:
+    """Send a signed webhook.test now and log it; returns within about 10 s."""
+    settings = settings or WebhookSettings.from_env()
+    endpoint = get_endpoint(url, endpoint_id)
+    if endpoint is None:
+        raise EndpointError(f"Endpoint #{endpoint_id} no longer exists.")
+    message_id = f"msg_test_{uuid.uuid4().hex}"
+    body = event_body("webhook.test", datetime.now(timezone.utc), {"endpoint_id": endpoint_id, "test": True})
+
+    async def one() -> Attempt:
+        async with make_client(settings.allow_private, max_connections=1) as client:
+            return await send(client, endpoint["url"], endpoint["secret"], message_id, body)
+
+    attempt = asyncio.run(one())
+    test = {"endpoint_id": endpoint_id, "type": "webhook.test", "message_id": message_id}
+    with connect(url) as conn:
+        conn.execute(query("webhook_attempt_record"), attempt_params(test, 1, attempt))
+    return attempt
+
+
+def delivery_log(url: str, endpoint_id: int | None = None, succeeded: bool | None = None, limit: int = 200) -> list[dict]:
+    with connect(url) as conn:
+        return conn.execute(
+            query("webhook_attempts_list"), {"endpoint_id": endpoint_id, "succeeded": succeeded, "limit": limit}
+        ).fetchall()
+
+
+def redeliver(url: str, event_id: int, endpoint_id: int) -> int:
+    """Queue a past event for an endpoint again, due now; returns the delivery id."""
+    with connect(url) as conn:
+        return conn.execute(query("webhook_redeliver"), {"event_id": event_id, "endpoint_id": endpoint_id}).fetchone()["id"]

@@ -1,0 +1,10 @@
+-- Editing an endpoint; enabling it again clears why it was disabled and its failure streak.
+UPDATE webhook_endpoints
+SET url                  = %(url)s,
+    event_types          = %(event_types)s,
+    enabled              = %(enabled)s,
+    disabled_reason      = CASE WHEN %(enabled)s THEN NULL ELSE disabled_reason END,
+    consecutive_failures = CASE WHEN %(enabled)s AND NOT enabled THEN 0 ELSE consecutive_failures END,
+    updated_at           = now()
+WHERE id = %(id)s
+RETURNING *;

@@ -1,0 +1,21 @@
+-- Turn new events into one delivery per enabled endpoint subscribed to
+-- their type, and mark them done. SKIP LOCKED lets several workers share.
+WITH batch AS (
+    SELECT id, type
+    FROM events
+    WHERE NOT fanned_out
+    ORDER BY id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+),
+deliveries AS (
+    INSERT INTO webhook_deliveries (event_id, endpoint_id, message_id)
+    SELECT b.id, w.id, 'msg_' || b.id || '_' || w.id
+    FROM batch AS b
+    JOIN webhook_endpoints AS w ON w.enabled AND b.type = ANY (w.event_types)
+    RETURNING 1
+),
+marked AS (
+    UPDATE events SET fanned_out = true WHERE id IN (SELECT id FROM batch) RETURNING 1
+)
+SELECT (SELECT count(*) FROM marked) AS events, (SELECT count(*) FROM deliveries) AS deliveries;

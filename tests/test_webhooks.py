@@ -1,0 +1,296 @@
+"""Webhook delivery against real HTTP servers on localhost (pytest-httpserver).
+
+Signatures are checked by the `standardwebhooks` package, acting as an
+independent receiver.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from standardwebhooks import Webhook
+from werkzeug import Response
+
+from pipelines import catalog, database
+from pipelines.webhooks import endpoints
+from pipelines.webhooks.address_guard import blocked_reason
+from pipelines.webhooks.settings import WebhookSettings
+from pipelines.webhooks.worker import Worker
+
+FAST = dict(allow_private=True, poll_seconds=0.05, retry_schedule=(0.1, 0.1, 0.1, 0.1, 0.1))
+
+
+@pytest.fixture
+def receiver():
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@contextmanager
+def running_worker(db_url, **settings):
+    worker = Worker(db_url, WebhookSettings(**{**FAST, **settings}))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(worker.run(),), daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        loop.call_soon_threadsafe(worker.stopping.set)
+        thread.join(30)
+        loop.close()
+
+
+def wait_until(check, timeout=20.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def attempts(db_url, endpoint_id=None):
+    return list(reversed(endpoints.delivery_log(db_url, endpoint_id)))
+
+
+def test_product_event_is_delivered_signed(db_url, receiver):
+    receiver.expect_request("/hook", method="POST").respond_with_data("thanks")
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    assert endpoint["secret"].startswith("whsec_") and len(endpoint["secret"]) >= 6 + 32
+    with running_worker(db_url):
+        product = catalog.create_product(db_url, "A-1", "Alpha", "first")
+        catalog.update_product(db_url, product["id"], "A-1", "Alpha 2", "first", True)  # not subscribed
+        wait_until(lambda: len(receiver.log) == 1, what="one delivery")
+        time.sleep(0.3)
+    request, response = receiver.log[0]
+    body = request.get_data()
+    headers = dict(request.headers)
+    payload = Webhook(endpoint["secret"]).verify(body, headers)  # raises if the signature is wrong
+    assert payload["type"] == "product.created"
+    assert payload["data"]["product"]["sku"] == "A-1" and "timestamp" in payload
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["user-agent"].startswith("product-importer-webhooks/")
+    assert request.headers["webhook-id"].startswith("msg_")
+    [logged] = attempts(db_url)
+    assert logged["succeeded"] and logged["http_status"] == 200 and logged["response_excerpt"] == "thanks"
+    assert len(receiver.log) == 1  # product.updated was not subscribed
+
+
+def test_failure_is_retried_then_succeeds_with_the_same_webhook_id(db_url, receiver):
+    receiver.expect_ordered_request("/hook").respond_with_data("busy", status=500)
+    receiver.expect_ordered_request("/hook").respond_with_data("ok", status=200)
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    with running_worker(db_url):
+        catalog.create_product(db_url, "A-1", "Alpha")
+        wait_until(lambda: len(receiver.log) == 2, what="the retry")
+        wait_until(lambda: len(attempts(db_url)) == 2, what="both attempts logged")
+    first, second = attempts(db_url)
+    assert (first["succeeded"], first["http_status"], first["attempt"]) == (False, 500, 1)
+    assert (second["succeeded"], second["http_status"], second["attempt"]) == (True, 200, 2)
+    ids = {r.headers["webhook-id"] for r, _ in receiver.log}
+    assert len(ids) == 1
+    assert endpoints.get_endpoint(db_url, endpoint["id"])["consecutive_failures"] == 0
+
+
+def test_http_410_disables_the_endpoint(db_url, receiver):
+    receiver.expect_request("/hook").respond_with_data("gone", status=410)
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    with running_worker(db_url):
+        catalog.create_product(db_url, "A-1", "Alpha")
+        wait_until(lambda: not endpoints.get_endpoint(db_url, endpoint["id"])["enabled"], what="disabling")
+        catalog.create_product(db_url, "B-2", "Beta")
+        time.sleep(0.5)
+    after = endpoints.get_endpoint(db_url, endpoint["id"])
+    assert after["disabled_reason"] == "The receiver answered 410 Gone." and after["last_status"] == 410
+    assert len(receiver.log) == 1  # nothing more goes to a disabled endpoint
+
+
+def test_endpoint_is_disabled_after_consecutive_failures(db_url, receiver):
+    receiver.expect_request("/hook").respond_with_data("down", status=503)
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    with running_worker(db_url, disable_after=3):
+        catalog.create_product(db_url, "A-1", "Alpha")
+        wait_until(lambda: not endpoints.get_endpoint(db_url, endpoint["id"])["enabled"], what="disabling")
+    after = endpoints.get_endpoint(db_url, endpoint["id"])
+    assert after["disabled_reason"] == "Disabled after 3 failed deliveries in a row."
+    assert len(receiver.log) == 3
+    # Enabling it again clears the streak and the reason.
+    again = endpoints.update_endpoint(db_url, endpoint["id"], after["url"], after["event_types"], True)
+    assert (again["enabled"], again["disabled_reason"], again["consecutive_failures"]) == (True, None, 0)
+
+
+def test_retry_after_is_honoured(db_url, receiver):
+    receiver.expect_ordered_request("/hook").respond_with_response(Response("later", status=503, headers={"Retry-After": "2"}))
+    receiver.expect_ordered_request("/hook").respond_with_data("ok")
+    endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    with running_worker(db_url):  # the schedule alone would retry after 0.1 s
+        catalog.create_product(db_url, "A-1", "Alpha")
+        wait_until(lambda: len(attempts(db_url)) == 2, timeout=20, what="the second attempt")
+    first, second = attempts(db_url)
+    gap = (second["attempted_at"] - first["attempted_at"]).total_seconds()
+    assert 1.8 <= gap < 6, gap
+
+
+def test_delivery_cut_by_a_crash_is_delivered_after_restart_with_the_same_id(db_url, receiver, tmp_path):
+    hang = threading.Event()
+    hang.set()
+
+    def handler(request):
+        if hang.is_set():
+            time.sleep(8)
+        return Response("ok")
+
+    receiver.expect_request("/hook").respond_with_handler(handler)
+    endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    env = {**os.environ, "DATABASE_URL": db_url, "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_LEASE_SECONDS": "2",
+           "WEBHOOK_POLL_SECONDS": "0.1", "DATA_DIR": str(tmp_path)}
+    cli = [str(Path(sys.executable).parent / "product-importer"), "webhooks"]
+    first = subprocess.Popen(cli, env=env)
+    try:
+        catalog.create_product(db_url, "A-1", "Alpha")
+        wait_until(lambda: _delivery_status(db_url) == "delivering", what="the attempt to start")
+        time.sleep(0.5)
+        first.send_signal(signal.SIGKILL)  # the worker dies mid-request
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert attempts(db_url) == []  # the attempt never finished
+    hang.clear()
+    second = subprocess.Popen(cli, env=env)
+    try:
+        wait_until(lambda: _delivery_status(db_url) == "succeeded", timeout=30, what="delivery after restart")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(20) == 0
+    # The cut request is logged by the receiver when its handler returns.
+    wait_until(lambda: len(receiver.log) >= 2, timeout=15, what="both requests at the receiver")
+    ids = [r.headers["webhook-id"] for r, _ in receiver.log]
+    assert len(set(ids)) == 1
+    assert [a["succeeded"] for a in attempts(db_url)] == [True]
+
+
+def _delivery_status(db_url):
+    with database.connect(db_url) as conn:
+        row = conn.execute("SELECT status FROM webhook_deliveries ORDER BY id LIMIT 1").fetchone()
+    return row and row["status"]
+
+
+def test_redeliver_sends_a_past_event_again(db_url, receiver):
+    receiver.expect_request("/hook").respond_with_data("ok")
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    with running_worker(db_url):
+        catalog.create_product(db_url, "A-1", "Alpha")
+        wait_until(lambda: len(attempts(db_url)) == 1, what="first delivery")
+        [logged] = attempts(db_url)
+        endpoints.redeliver(db_url, logged["event_id"], endpoint["id"])
+        wait_until(lambda: len(attempts(db_url)) == 2, what="redelivery")
+    bodies = [r.get_data() for r, _ in receiver.log]
+    assert len(bodies) == 2 and bodies[0] == bodies[1]
+    assert receiver.log[0][0].headers["webhook-id"] == receiver.log[1][0].headers["webhook-id"]
+
+
+def test_upload_events_are_delivered(db_url, receiver, run_job, landing_file):
+    receiver.expect_request("/hook").respond_with_data("ok")
+    endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["upload.completed", "upload.failed"])
+    with running_worker(db_url):
+        run_job(landing_file("good.csv", "sku,name\nA,B\n"))
+        run_job(landing_file("bad.csv", "name\nno sku\n"))
+        wait_until(lambda: len(receiver.log) == 2, what="two upload events")
+    types = [json.loads(r.get_data())["type"] for r, _ in receiver.log]
+    assert sorted(types) == ["upload.completed", "upload.failed"]
+    completed = next(json.loads(r.get_data()) for r, _ in receiver.log if b"upload.completed" in r.get_data())
+    assert completed["data"]["created"] == 1 and completed["data"]["file_name"] == "good.csv"
+
+
+@pytest.mark.parametrize(
+    "address, reason",
+    [
+        ("127.0.0.1", "loopback"), ("::1", "loopback"), ("10.1.2.3", "private network"),
+        ("172.16.0.1", "private network"), ("192.168.1.1", "private network"),
+        ("169.254.169.254", "link-local"), ("100.64.0.1", "carrier-grade NAT"), ("fd00::1", "unique-local IPv6"),
+        ("fe80::1", "link-local"), ("::ffff:127.0.0.1", "loopback"), ("::ffff:10.0.0.1", "private network"),
+        ("0.0.0.0", "not a public"),
+    ],
+)
+def test_address_classes_that_webhooks_may_not_reach(address, reason):
+    assert blocked_reason(address).startswith(reason)
+
+
+def test_public_addresses_are_allowed():
+    assert blocked_reason("93.184.216.34") is None and blocked_reason("2606:4700::1111") is None
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["http://127.0.0.1:{port}/hook", "http://localhost:{port}/hook", "http://[::ffff:127.0.0.1]:{port}/hook",
+     "http://169.254.169.254/latest/meta-data", "http://10.0.0.1/hook", "http://[fd00::1]/hook"],
+)
+def test_test_button_refuses_internal_targets_by_default(db_url, receiver, target):
+    receiver.expect_request("/hook").respond_with_data("should never be reached")
+    endpoint = endpoints.create_endpoint(db_url, target.format(port=receiver.port), ["product.created"])
+    result = endpoints.test_endpoint(db_url, endpoint["id"], WebhookSettings(allow_private=False))
+    assert not result.succeeded and result.error.startswith("blocked address")
+    assert receiver.log == []  # refused before any connection
+
+
+def test_test_button_reports_status_time_and_common_failures(db_url, receiver):
+    receiver.expect_request("/hook").respond_with_data("hi", status=204)
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    allow = WebhookSettings(allow_private=True)
+    ok = endpoints.test_endpoint(db_url, endpoint["id"], allow)
+    assert ok.succeeded and ok.http_status == 204 and ok.response_ms >= 0
+    request = receiver.log[0][0]
+    assert Webhook(endpoint["secret"]).verify(request.get_data(), dict(request.headers))["type"] == "webhook.test"
+    receiver.stop()
+    refused = endpoints.test_endpoint(db_url, endpoint["id"], allow)
+    assert refused.error == "connection refused"
+    dns = endpoints.create_endpoint(db_url, "http://no-such-host.invalid/hook", ["product.created"])
+    assert endpoints.test_endpoint(db_url, dns["id"], allow).error.startswith("DNS failure")
+    log = endpoints.delivery_log(db_url)
+    assert [r["event_type"] for r in log] == ["webhook.test"] * 3
+
+
+def test_test_button_gives_up_after_ten_seconds(db_url, receiver):
+    receiver.expect_request("/slow").respond_with_handler(lambda request: (time.sleep(12), Response("late"))[1])
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/slow"), ["product.created"])
+    started = time.monotonic()
+    result = endpoints.test_endpoint(db_url, endpoint["id"], WebhookSettings(allow_private=True))
+    assert result.error == "no complete answer within 10 s" and time.monotonic() - started < 11.5
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [("ftp://example.com/x", "must start with http"), ("https://user:pw@example.com/", "no user name or password"),
+     ("https:///path", "no host name"), ("https://example.com/#x", "#fragment")],
+)
+def test_bad_urls_are_refused_with_a_reason(db_url, target, message):
+    with pytest.raises(endpoints.EndpointError, match=message):
+        endpoints.create_endpoint(db_url, target, ["product.created"])
+
+
+def test_event_types_are_checked(db_url):
+    with pytest.raises(endpoints.EndpointError, match="at least one"):
+        endpoints.create_endpoint(db_url, "https://example.com/", [])
+    with pytest.raises(endpoints.EndpointError, match="Unknown"):
+        endpoints.create_endpoint(db_url, "https://example.com/", ["product.exploded"])
+
+
+def test_rotating_the_secret_changes_it(db_url):
+    endpoint = endpoints.create_endpoint(db_url, "https://example.com/", ["product.created"])
+    rotated = endpoints.rotate_secret(db_url, endpoint["id"])
+    assert rotated["secret"] != endpoint["secret"] and rotated["secret"].startswith("whsec_")
