@@ -174,8 +174,43 @@ def test_imports_history_lists_newest_first(app_env, run_job, landing_file):
     assert any("no sku column" in e.value for e in at.error)  # details of the selected (newest) import
 
 
-def test_webhooks_placeholder_renders(app_env):
-    assert not page("webhooks").run().exception
+def test_webhooks_page_adds_an_endpoint_and_tests_it(app_env, monkeypatch):
+    from pytest_httpserver import HTTPServer
+
+    from pipelines.webhooks import endpoints
+
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
+    receiver = HTTPServer(host="127.0.0.1")
+    receiver.start()
+    try:
+        receiver.expect_request("/hook").respond_with_data("ok", status=202)
+        at = page("webhooks").run()
+        assert not at.exception
+        at.text_input(key="add_url").input("ftp://nope")
+        at.button[[b.label for b in at.button].index("Add endpoint")].click().run()
+        assert any("must start with http" in e.value for e in at.error)
+        at.text_input(key="add_url").input(receiver.url_for("/hook"))
+        at.multiselect(key="add_types").set_value(["product.created", "upload.completed"])
+        at.button[[b.label for b in at.button].index("Add endpoint")].click().run()
+        [endpoint] = endpoints.list_endpoints(app_env)
+        assert endpoint["event_types"] == ["product.created", "upload.completed"]
+        at.button(key="test_endpoint").click().run()
+        [shown] = at.success
+        assert shown.value.startswith("HTTP 202 in ") and shown.value.endswith(" ms")
+        assert len(receiver.log) == 1
+        assert [r["event_type"] for r in endpoints.delivery_log(app_env)] == ["webhook.test"]
+    finally:
+        receiver.stop()
+
+
+def test_webhooks_page_shows_why_a_test_failed(app_env, monkeypatch):
+    from pipelines.webhooks import endpoints
+
+    monkeypatch.delenv("WEBHOOK_ALLOW_PRIVATE", raising=False)
+    endpoints.create_endpoint(app_env, "http://169.254.169.254/latest", ["product.created"])
+    at = page("webhooks").run()
+    at.button(key="test_endpoint").click().run()
+    assert "blocked address" in at.error[0].value
 
 
 def test_counts_are_exact_when_small_and_capped_when_large(app_env):

@@ -1,10 +1,157 @@
-"""Webhooks page (placeholder until webhook delivery is built)."""
+"""Webhooks page: endpoints (add, edit, enable/disable, test, secret, delete) and the delivery log."""
 
 import streamlit as st
 
+from app.common import database_url, show_toast, toast_next_run
+from pipelines.webhooks import endpoints
+from pipelines.webhooks.settings import EVENT_TYPES
+
+url = database_url()
+show_toast()
 st.title("Webhooks")
-st.info(
-    "Webhook endpoints are configured here once delivery is available. Events are already recorded: "
-    "upload.completed / upload.failed for imports, product.created / product.updated / product.deleted "
-    "and products.deleted_all for changes made in this app."
+st.caption(
+    "Each delivery is a signed POST (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) "
+    "with a JSON body {type, timestamp, data}. Failed deliveries are retried with backoff."
 )
+
+# --- endpoints ----------------------------------------------------------------------
+listed = endpoints.list_endpoints(url)
+if listed:
+    st.dataframe(
+        [
+            {
+                "id": e["id"],
+                "url": e["url"],
+                "events": ", ".join(e["event_types"]),
+                "enabled": e["enabled"],
+                "last delivery": e["last_delivery_at"],
+                "last status": e["last_status"],
+                "last ms": e["last_response_ms"],
+                "failures in a row": e["consecutive_failures"],
+                "disabled because": e["disabled_reason"] or "",
+            }
+            for e in listed
+        ],
+        hide_index=True,
+        key="endpoints_table",
+    )
+else:
+    st.info("No endpoints yet. Add one below.")
+
+
+def close_dialog() -> None:
+    st.session_state.pop("webhook_dialog", None)
+
+
+@st.dialog("Delete endpoint", on_dismiss=close_dialog)
+def delete_dialog(endpoint_id: int) -> None:
+    endpoint = endpoints.get_endpoint(url, endpoint_id)
+    if endpoint is None:
+        st.warning("This endpoint no longer exists.")
+        return
+    st.write(f"Delete the endpoint **{endpoint['url']}** and its delivery log?")
+    left, right = st.columns(2)
+    if left.button("Delete", type="primary", key="confirm_delete_endpoint"):
+        endpoints.delete_endpoint(url, endpoint_id)
+        toast_next_run("Endpoint deleted", ":material/delete:")
+        close_dialog()
+        st.rerun()
+    if right.button("Cancel", key="cancel_delete_endpoint"):
+        close_dialog()
+        st.rerun()
+
+
+add_tab, edit_tab = st.tabs(["Add endpoint", "Edit, test or delete"])
+with add_tab:
+    with st.form("add_endpoint", clear_on_submit=False):
+        target = st.text_input("URL", placeholder="https://example.com/webhooks/products", key="add_url")
+        types = st.multiselect("Event types", EVENT_TYPES, default=list(EVENT_TYPES), key="add_types")
+        enabled = st.checkbox("Enabled", value=True, key="add_enabled")
+        if st.form_submit_button("Add endpoint", type="primary"):
+            try:
+                created = endpoints.create_endpoint(url, target, types, enabled)
+                toast_next_run(f"Endpoint #{created['id']} added")
+                st.rerun()
+            except endpoints.EndpointError as problem:
+                st.error(str(problem))
+
+with edit_tab:
+    if not listed:
+        st.caption("Nothing to edit yet.")
+    else:
+        chosen_id = st.selectbox(
+            "Endpoint", [e["id"] for e in listed],
+            format_func=lambda i: f"#{i} {next(e['url'] for e in listed if e['id'] == i)}", key="edit_endpoint",
+        )
+        endpoint = next(e for e in listed if e["id"] == chosen_id)
+        if endpoint["disabled_reason"]:
+            st.warning(f"Disabled: {endpoint['disabled_reason']}")
+        with st.form(f"edit_endpoint_{chosen_id}"):
+            target = st.text_input("URL", value=endpoint["url"], key=f"edit_url_{chosen_id}")
+            types = st.multiselect("Event types", EVENT_TYPES, default=endpoint["event_types"], key=f"edit_types_{chosen_id}")
+            enabled = st.checkbox("Enabled", value=endpoint["enabled"], key=f"edit_enabled_{chosen_id}")
+            if st.form_submit_button("Save", type="primary"):
+                try:
+                    endpoints.update_endpoint(url, chosen_id, target, types, enabled)
+                    toast_next_run(f"Endpoint #{chosen_id} saved")
+                    st.rerun()
+                except endpoints.EndpointError as problem:
+                    st.error(str(problem))
+        row = st.container(horizontal=True)
+        if row.button("Send test event", icon=":material/send:", key="test_endpoint"):
+            with st.spinner("Sending webhook.test…"):
+                result = endpoints.test_endpoint(url, chosen_id)
+            if result.succeeded:
+                st.success(f"HTTP {result.http_status} in {result.response_ms} ms")
+            else:
+                st.error(f"Failed after {result.response_ms} ms: {result.error}")
+        if row.button("Show signing secret", icon=":material/key:", key="show_secret"):
+            st.code(endpoint["secret"], language=None)
+        if row.button("Rotate secret", icon=":material/autorenew:", key="rotate_secret"):
+            endpoints.rotate_secret(url, chosen_id)
+            toast_next_run("New signing secret made; update the receiver")
+            st.rerun()
+        row.button(
+            "Delete endpoint", icon=":material/delete:", key="delete_endpoint",
+            on_click=lambda: st.session_state.update(webhook_dialog=chosen_id),
+        )
+        if st.session_state.get("webhook_dialog") == chosen_id:
+            delete_dialog(chosen_id)
+
+# --- delivery log --------------------------------------------------------------------------
+st.subheader("Delivery log")
+cols = st.columns(2)
+by_endpoint = cols[0].selectbox(
+    "Endpoint", [None] + [e["id"] for e in listed],
+    format_func=lambda i: "all" if i is None else f"#{i} {next(e['url'] for e in listed if e['id'] == i)}",
+    key="log_endpoint",
+)
+outcome = cols[1].selectbox("Outcome", ["all", "succeeded", "failed"], key="log_outcome")
+log = endpoints.delivery_log(url, by_endpoint, {"all": None, "succeeded": True, "failed": False}[outcome])
+if not log:
+    st.caption("No delivery attempts yet.")
+else:
+    st.dataframe(
+        [
+            {
+                "time": a["attempted_at"], "event": a["event_type"], "event id": a["event_id"], "endpoint": a["url"],
+                "attempt": a["attempt"], "ok": a["succeeded"], "HTTP": a["http_status"], "ms": a["response_ms"],
+                "error": a["error"] or "", "response": a["response_excerpt"] or "", "webhook-id": a["message_id"],
+            }
+            for a in log
+        ],
+        hide_index=True,
+        key="delivery_log",
+    )
+    past = [a for a in log if a["event_id"] is not None and a["endpoint_id"] is not None]
+    if past:
+        pick = st.selectbox(
+            "Redeliver an event",
+            range(len(past)),
+            format_func=lambda i: f"event {past[i]['event_id']} ({past[i]['event_type']}) to {past[i]['url']}",
+            key="redeliver_pick",
+        )
+        if st.button("Redeliver now", icon=":material/replay:", key="redeliver"):
+            endpoints.redeliver(url, past[pick]["event_id"], past[pick]["endpoint_id"])
+            toast_next_run("Queued for delivery now", ":material/replay:")
+            st.rerun()

@@ -22,7 +22,8 @@ class WebhookSettings:
     allow_private: bool = False
     retry_schedule: tuple[float, ...] = (5, 30, 120, 600, 3600, 21600)
     disable_after: int = 15
-    concurrency: int = 16
+    concurrency: int = 32
+    per_endpoint: int = 8
     poll_seconds: float = 0.5
     lease_seconds: float = 60
 
@@ -35,6 +36,7 @@ class WebhookSettings:
             retry_schedule=tuple(float(s) for s in schedule.split(",")) if schedule else defaults.retry_schedule,
             disable_after=int(os.environ.get("WEBHOOK_DISABLE_AFTER", defaults.disable_after)),
             concurrency=int(os.environ.get("WEBHOOK_CONCURRENCY", defaults.concurrency)),
+            per_endpoint=int(os.environ.get("WEBHOOK_PER_ENDPOINT", defaults.per_endpoint)),
             poll_seconds=float(os.environ.get("WEBHOOK_POLL_SECONDS", defaults.poll_seconds)),
             lease_seconds=float(os.environ.get("WEBHOOK_LEASE_SECONDS", defaults.lease_seconds)),
         )

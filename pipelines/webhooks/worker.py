@@ -48,8 +48,14 @@ class Worker:
         ) as pool, make_client(self.settings.allow_private, self.settings.concurrency * 2) as client:
             self.pool, self.client = pool, client
             in_flight: set[asyncio.Task] = set()
+            last_housekeeping = 0.0
+            loop = asyncio.get_running_loop()
             while not self.stopping.is_set():
-                await self._housekeeping()
+                # New events and expired leases are looked for once per poll
+                # interval, not after every finished delivery.
+                if loop.time() - last_housekeeping >= self.settings.poll_seconds:
+                    await self._housekeeping()
+                    last_housekeeping = loop.time()
                 free = self.settings.concurrency - len(in_flight)
                 claimed = await self._claim(free) if free > 0 else []
                 for delivery in claimed:
@@ -75,7 +81,8 @@ class Worker:
     async def _claim(self, limit: int) -> list[dict]:
         async with self.pool.connection() as conn:
             claimed = await (await conn.execute(
-                query("webhook_claim"), {"limit": limit, "lease_seconds": self.settings.lease_seconds}
+                query("webhook_claim"),
+                {"limit": limit, "lease_seconds": self.settings.lease_seconds, "per_endpoint": self.settings.per_endpoint},
             )).fetchall()
             if not claimed:
                 return []
