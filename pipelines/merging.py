@@ -65,7 +65,9 @@ def merge_import(
     with connect(url) as conn:
         with conn.transaction():
             conn.execute(query("merge_lock"))
-            counts = conn.execute(with_table("merge_products", staging=staging_table(import_id))).fetchone()
+            counts = conn.execute(
+                with_table("merge_products", staging=staging_table(import_id)), {"import_id": import_id}
+            ).fetchone()
             created, updated = counts["created"], counts["updated"]
             unchanged = staged_rows - created - updated
             summary = conn.execute(

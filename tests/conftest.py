@@ -79,9 +79,10 @@ def run_job(db_url, folders):
 
     job = defs.resolve_job_def("import_products")
 
-    def run(path: Path, source: str = "folder") -> dict:
+    def run(path: Path, source: str = "folder", import_id: int = 0) -> dict:
+        config = {"path": str(path), "source": source, "import_id": import_id}
         result = job.execute_in_process(
-            run_config={"ops": {"validate": {"config": {"path": str(path), "source": source}}}},
+            run_config={"ops": {"validate": {"config": config}}},
             resources={"postgres": PostgresResource(url=db_url), "folders": folders, "io_manager": dg.mem_io_manager},
             instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,

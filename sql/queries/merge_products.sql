@@ -5,32 +5,46 @@
 -- new or different; only those are written. Unchanged products get no new
 -- row version and keep their updated_at, and re-importing an unchanged file
 -- costs one hash join instead of 500,000 index probes and row locks.
-WITH changed AS (
+--
+-- Only products whose last change arrived before this import did are
+-- overwritten (changed_at <= the import's queued_at): with several imports
+-- at once the file that arrived later wins whatever order they merge in,
+-- and an edit made in the app while this import ran is kept. The UPDATE
+-- re-checks that on the newest row version, so an edit that commits while
+-- this statement runs is kept too.
+WITH arrival AS (
+    SELECT queued_at AS at FROM imports WHERE id = %(import_id)s
+),
+changed AS (
     SELECT s.line, s.sku, s.sku_key, s.name, s.description, p.id AS product_id
     FROM {staging} AS s
+    CROSS JOIN arrival
     LEFT JOIN products AS p ON p.sku_key = s.sku_key
     WHERE p.id IS NULL
-       OR (p.sku, p.name, p.description) IS DISTINCT FROM (s.sku, s.name, s.description)
+       OR ((p.sku, p.name, p.description) IS DISTINCT FROM (s.sku, s.name, s.description)
+           AND p.changed_at <= arrival.at)
 ),
 inserted AS (
-    INSERT INTO products AS p (sku, sku_key, name, description)
-    SELECT sku, sku_key, name, description
+    INSERT INTO products AS p (sku, sku_key, name, description, changed_at)
+    SELECT sku, sku_key, name, description, (SELECT at FROM arrival)
     FROM changed
     WHERE product_id IS NULL
     -- Key order fills the unique index from left to right instead of at
     -- random places: about a third faster on a large insert.
     ORDER BY sku_key
-    -- A product created by the app since the join above is overwritten, as a
-    -- re-import would.
+    -- A product another import or the app created since the join above is
+    -- overwritten only if that change arrived earlier.
     ON CONFLICT (sku_key) DO UPDATE
-        SET sku = excluded.sku, name = excluded.name, description = excluded.description, updated_at = now()
+        SET sku = excluded.sku, name = excluded.name, description = excluded.description,
+            changed_at = excluded.changed_at, updated_at = now()
+        WHERE p.changed_at <= excluded.changed_at
     RETURNING (xmax = 0) AS is_new
 ),
 updated AS (
     UPDATE products AS p
-    SET sku = c.sku, name = c.name, description = c.description, updated_at = now()
-    FROM changed AS c
-    WHERE p.id = c.product_id
+    SET sku = c.sku, name = c.name, description = c.description, changed_at = arrival.at, updated_at = now()
+    FROM changed AS c, arrival
+    WHERE p.id = c.product_id AND p.changed_at <= arrival.at
     RETURNING 1
 )
 SELECT (SELECT count(*) FILTER (WHERE is_new) FROM inserted)                                 AS created,
