@@ -1,11 +1,13 @@
 """What the app's pages share: the database, folders, formatting."""
 
 import os
+import time
 from datetime import datetime, timezone
 
 import streamlit as st
 
 from pipelines import database
+from pipelines.access import check_password, password_configured
 from pipelines.import_runs import STAGE_LABELS
 from pipelines.settings import Folders, dagster_url
 
@@ -15,6 +17,28 @@ def _migrated_url(configured: str | None) -> str:
     url = database.resolve_url(configured)
     database.migrate(url)
     return url
+
+
+def require_login() -> None:
+    """With ADMIN_PASSWORD set, show nothing until this session has logged in."""
+    if not password_configured() or st.session_state.get("authenticated"):
+        return
+    st.title("product-importer")
+    with st.form("login"):
+        given = st.text_input("Admin password", type="password", key="login_password")
+        if st.form_submit_button("Log in", type="primary"):
+            if check_password(given):
+                st.session_state["authenticated"] = True
+                st.rerun()
+            time.sleep(1)  # slows down guessing
+            st.error("Wrong password.")
+    st.stop()
+
+
+def start_page() -> str:
+    """Every page starts here: login if required, then the database URL."""
+    require_login()
+    return database_url()
 
 
 def database_url() -> str:

@@ -4,9 +4,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.common import require_login
+
 PAGES = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="product-importer", page_icon=":material/inventory_2:", layout="wide")
+require_login()  # before the navigation, so nothing shows without the password
 navigation = st.navigation(
     [
         st.Page(PAGES / "import_file.py", title="Import", icon=":material/upload_file:", default=True),

@@ -47,6 +47,19 @@ def _webhooks(args: argparse.Namespace) -> int:
     return run_worker(url)
 
 
+def _hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from pipelines.access import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("Admin password: ")
+    if not password:
+        print("error: the password is empty", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from bench.import_speed import main
 
@@ -74,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     webhooks = commands.add_parser("webhooks", help="run the webhook delivery worker (up starts one)")
     webhooks.set_defaults(handler=_webhooks)
+
+    hashing = commands.add_parser("hash-password", help="print ADMIN_PASSWORD_HASH for a password (read from stdin)")
+    hashing.set_defaults(handler=_hash_password)
 
     migrate = commands.add_parser("migrate", help="apply schema migrations and print the version")
     migrate.set_defaults(handler=_migrate)

@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 
 from pipelines import database, embedded_db
+from pipelines.access import AccessError, check_bind
 from pipelines.dagster_home import ensure_dagster_home
 from pipelines.settings import PROJECT_ROOT, Folders, data_dir
 
@@ -27,11 +28,11 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def child_commands(host: str, dagster_port: int, app_port: int) -> dict[str, list[str]]:
+def child_commands(host: str, dagster_host: str, dagster_port: int, app_port: int) -> dict[str, list[str]]:
     return {
         "dagster": [
             _bin("dagster"), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-            "--host", host, "--port", str(dagster_port),
+            "--host", dagster_host, "--port", str(dagster_port),
         ],
         "webhooks": [_bin("product-importer"), "webhooks"],
         "app": [
@@ -82,8 +83,17 @@ def stop_children(children: dict[str, subprocess.Popen]) -> None:
 
 def run_up() -> int:
     host = os.environ.get("BIND_HOST", "127.0.0.1")
+    # The Dagster UI has no login of its own: it stays on this machine unless
+    # DAGSTER_HOST says otherwise (then put it behind an authenticating proxy).
+    dagster_host = os.environ.get("DAGSTER_HOST", "127.0.0.1")
     dagster_port = int(os.environ.get("DAGSTER_PORT", "3000"))
     app_port = int(os.environ.get("APP_PORT", "8501"))
+    try:
+        check_bind(host)
+        check_bind(dagster_host)
+    except AccessError as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     embedded = not os.environ.get("DATABASE_URL")
@@ -100,10 +110,10 @@ def run_up() -> int:
             flush=True,
         )
         env = {**os.environ, "DATABASE_URL": url, "DAGSTER_HOME": str(home)}
-        for name, command in child_commands(host, dagster_port, app_port).items():
+        for name, command in child_commands(host, dagster_host, dagster_port, app_port).items():
             children[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
         print(
-            f"Dagster UI:  http://{host}:{dagster_port}\n"
+            f"Dagster UI:  http://{dagster_host}:{dagster_port}\n"
             f"Admin app:   http://{host}:{app_port}\n"
             f"Drop CSV files into {Folders.from_env().landing}. Ctrl-C stops everything.",
             flush=True,

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.common import database_url, folders, run_link, seconds_between, show_toast, stage_label, toast_next_run
+from app.common import folders, run_link, seconds_between, show_toast, stage_label, start_page, toast_next_run
 from pipelines.csv_records import FileRefused
 from pipelines.import_runs import get_import
 from pipelines.preview import preview_file
 from pipelines.uploads import retry_import, submit_upload
 
-url = database_url()
+url = start_page()
 show_toast()
 st.title("Import products")
 st.caption(

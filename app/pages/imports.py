@@ -5,10 +5,10 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from app.common import database_url, run_link, seconds_between, stage_label
+from app.common import run_link, seconds_between, stage_label, start_page
 from pipelines.import_runs import get_import, recent_imports
 
-url = database_url()
+url = start_page()
 st.title("Import history")
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.common import database_url, show_toast, toast_next_run
+from app.common import show_toast, start_page, toast_next_run
 from pipelines.catalog import (
     ProductError,
     ProductFilter,
@@ -17,7 +17,7 @@ from pipelines.catalog import (
     update_product,
 )
 
-url = database_url()
+url = start_page()
 show_toast()
 st.title("Products")
 

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from app.common import database_url, show_toast, toast_next_run
+from app.common import show_toast, start_page, toast_next_run
 from pipelines.webhooks import endpoints
 from pipelines.webhooks.settings import EVENT_TYPES
 
-url = database_url()
+url = start_page()
 show_toast()
 st.title("Webhooks")
 st.caption(
