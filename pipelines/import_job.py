@@ -216,7 +216,7 @@ def record_failure(context: dg.HookContext) -> None:
     description="Import a products CSV into PostgreSQL.",
     executor_def=dg.in_process_executor,
     hooks={record_failure},
-    tags={"dagster/concurrency_key": "product_import"},
+    tags={"product_importer/job": "import"},  # deploy/dagster.yaml limits concurrent imports by it
 )
 def import_products():
     archive(notify(reindex(merge(stage(deduplicate(validate()))))))
