@@ -2,16 +2,18 @@
 
 import dagster as dg
 
+from pipelines.bucket_sensor import landing_bucket_sensor
 from pipelines.import_job import import_products
 from pipelines.landing_sensor import landing_folder_sensor
-from pipelines.resources import FoldersResource, PostgresResource
+from pipelines.resources import BucketResource, FoldersResource, PostgresResource
 
 defs = dg.Definitions(
     jobs=[import_products],
-    sensors=[landing_folder_sensor],
+    sensors=[landing_folder_sensor, landing_bucket_sensor],
     resources={
         "postgres": PostgresResource.from_env(),
         "folders": FoldersResource.from_env(),
+        "bucket": BucketResource.from_env(),
         # Frames pass between the ops of one in-process run; see import_job.py.
         "io_manager": dg.mem_io_manager,
     },

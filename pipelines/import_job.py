@@ -14,12 +14,13 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from pipelines.bucket import S3Location, download, is_s3, s3_client
 from pipelines.csv_records import FileRefused
 from pipelines.deduplication import dedupe
 from pipelines.import_runs import ImportTracker, create_import, find_import_by_run, queued_import_for
 from pipelines.merging import merge_import, plan_search_index_rebuild
 from pipelines.search_indexes import ensure_search_indexes
-from pipelines.outcome import fail_import, file_digest, finish_import
+from pipelines.outcome import fail_import, file_digest, finish_import, local_copy
 from pipelines.resources import FoldersResource, PostgresResource
 from pipelines.staging import load_staging
 from pipelines.validation import validate_file, write_rejects
@@ -37,7 +38,8 @@ class ImportConfig(dg.Config):
 @dataclass(frozen=True)
 class ImportState:
     import_id: int
-    path: Path
+    path: Path  # the local file being imported
+    origin: str  # where it came from: that path, or an s3:// URL
     source: str
     rows: pl.DataFrame
     stage_seconds: dict
@@ -51,18 +53,23 @@ def _tracker(postgres: PostgresResource, import_id: int) -> ImportTracker:
 @dg.op(description="Read the CSV with Polars, check every row, write rejected rows with their line numbers.")
 def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: PostgresResource, folders: FoldersResource) -> ImportState:
     url = postgres.resolved_url()
-    path = Path(config.path)
-    source = config.source
+    origin, source = config.path, config.source
+    name = S3Location.parse(origin).name if is_s3(origin) else Path(origin).name
     if config.import_id:
         import_id = config.import_id
-    elif queued := queued_import_for(url, str(path)):
+    elif queued := queued_import_for(url, origin):
         import_id, source = queued["id"], queued["source"]  # an upload from the app
     else:
-        import_id = create_import(url, path.name, str(path), source)
+        import_id = create_import(url, name, origin, source)
     tracker = ImportTracker(url, import_id)
     tracker.start(context.run_id)
-    context.log.info(f"Import {import_id}: validating {path}")
+    context.log.info(f"Import {import_id}: validating {origin}")
+    path = Path(origin)
     try:
+        if is_s3(origin):
+            tracker.progress("validating", 0.0)
+            path = download(s3_client(), origin, local_copy(folders.folders(), import_id, origin))
+            context.log.info(f"Downloaded {origin} ({path.stat().st_size:,} bytes)")
         size = path.stat().st_size
         tracker.progress("validating", 0.0, file_size=size)
         with ThreadPoolExecutor(1) as pool:  # hashing overlaps parsing; both release the GIL
@@ -101,7 +108,7 @@ def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: Pos
             "seconds": seconds,
         }
     )
-    return ImportState(import_id, path, source, checked.valid, {"validating": seconds})
+    return ImportState(import_id, path, origin, source, checked.valid, {"validating": seconds})
 
 
 @dg.op(description="Keep one row per SKU (case-insensitive) with DuckDB; the last row in the file wins.")
@@ -183,7 +190,7 @@ def notify(context: dg.OpExecutionContext, state: ImportState, postgres: Postgre
 
 @dg.op(description="Move the imported file to the processed folder.")
 def archive(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource, folders: FoldersResource) -> None:
-    final = finish_import(postgres.resolved_url(), state.import_id, state.path, state.source, folders.folders().processed)
+    final = finish_import(postgres.resolved_url(), state.import_id, state.origin, state.source, folders.folders())
     context.log.info(f"Import {state.import_id} done; file now at {final}")
     context.add_output_metadata({"file_path": str(final)})
 
@@ -204,10 +211,7 @@ def record_failure(context: dg.HookContext) -> None:
     if row is None:
         return
     message = _failure_message(context.op_exception)
-    failed = fail_import(
-        url, row["id"], message, Path(row["file_path"]) if row["file_path"] else None, row["source"],
-        context.resources.folders.folders().failed,
-    )
+    failed = fail_import(url, row["id"], message, row["file_path"], row["source"], context.resources.folders.folders())
     if failed:
         context.log.error(f"Import {row['id']} failed: {message}")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import database
-from pipelines.settings import Folders
+from pipelines.settings import Folders, landing_url
 
 
 class PostgresResource(dg.ConfigurableResource):
@@ -30,6 +30,7 @@ class FoldersResource(dg.ConfigurableResource):
     processed_dir: str
     failed_dir: str
     rejects_dir: str
+    work_dir: str = ""
 
     @classmethod
     def from_env(cls) -> "FoldersResource":
@@ -39,6 +40,7 @@ class FoldersResource(dg.ConfigurableResource):
             processed_dir=str(folders.processed),
             failed_dir=str(folders.failed),
             rejects_dir=str(folders.rejects),
+            work_dir=str(folders.work),
         )
 
     def folders(self) -> Folders:
@@ -47,4 +49,15 @@ class FoldersResource(dg.ConfigurableResource):
             processed=Path(self.processed_dir),
             failed=Path(self.failed_dir),
             rejects=Path(self.rejects_dir),
+            work=Path(self.work_dir) if self.work_dir else Path(self.rejects_dir).parent / "work",
         ).create()
+
+
+class BucketResource(dg.ConfigurableResource):
+    """Bucket landing: LANDING_URL=s3://bucket/prefix (empty: off)."""
+
+    landing_url: str = ""
+
+    @classmethod
+    def from_env(cls) -> "BucketResource":
+        return cls(landing_url=landing_url())

@@ -15,6 +15,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("DATA_DIR") or PROJECT_ROOT / "data").resolve()
 
 
+def landing_url() -> str:
+    """s3://bucket/prefix watched by the bucket sensor; empty: no bucket landing."""
+    return os.environ.get("LANDING_URL", "")
+
+
 def dagster_url() -> str:
     """Where users open the Dagster UI (links from the admin app)."""
     return os.environ.get("DAGSTER_URL") or f"http://127.0.0.1:{os.environ.get('DAGSTER_PORT', '3000')}"
@@ -30,6 +35,7 @@ class Folders:
     processed: Path
     failed: Path
     rejects: Path
+    work: Path  # local copies of files fetched from a bucket, while they import
 
     @classmethod
     def from_env(cls) -> "Folders":
@@ -39,9 +45,10 @@ class Folders:
             processed=Path(os.environ.get("PROCESSED_DIR") or base / "processed").resolve(),
             failed=Path(os.environ.get("FAILED_DIR") or base / "failed").resolve(),
             rejects=Path(os.environ.get("REJECTS_DIR") or base / "rejects").resolve(),
+            work=(base / "work").resolve(),
         )
 
     def create(self) -> "Folders":
-        for folder in (self.landing, self.processed, self.failed, self.rejects):
+        for folder in (self.landing, self.processed, self.failed, self.rejects, self.work):
             folder.mkdir(parents=True, exist_ok=True)
         return self

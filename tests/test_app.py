@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines import catalog, database
 from pipelines.import_runs import create_import, get_import
 from pipelines.outcome import fail_import
+from pipelines.settings import Folders
 
 PAGES = Path(__file__).resolve().parents[1] / "app" / "pages"
 
@@ -146,13 +147,12 @@ def test_import_page_shows_success_with_rejects(app_env, run_job, landing_file):
 
 
 def test_import_page_failure_offers_retry(app_env, tmp_path):
-    failed_dir = tmp_path / "data" / "failed"
     landing = tmp_path / "data" / "landing"
     landing.mkdir(parents=True)
     path = landing / "bad.csv"
     path.write_text("name\nx\n")
     import_id = create_import(app_env, "bad.csv", str(path), "upload")
-    fail_import(app_env, import_id, "The header row has no sku column.", path, "upload", failed_dir)
+    fail_import(app_env, import_id, "The header row has no sku column.", str(path), "upload", Folders.from_env().create())
     at = page("import_file")
     at.session_state["import_id"] = import_id
     at.run()
