@@ -1,57 +1,57 @@
-"""Import speed against the floor: a plain COPY + one INSERT ... ON CONFLICT.
+"""Import speed: product-importer against the floor and the peers, in one run.
 
-    uv run python -m bench.import_speed [--rows 500000] [--repeat 3] [--database-url URL]
+    uv run --group bench python -m bench.import_speed [--rows 500000] [--repeat 3] [--big] [--no-peers]
 
-Every measurement runs on a fresh database on the same server, in the same
-run, so the ratios hold even on a noisy machine. Each figure is the median of
---repeat runs. Results go to bench/results/import_speed.json.
+On one generated file (`product-importer sample`), against one PostgreSQL
+server, each measurement on a fresh database and in a process of its own
+(so its peak memory is its own), each figure the median of --repeat runs:
 
-* product-importer, fresh: the import_products job in-process, empty table.
-* product-importer, same file again: nothing changed.
-* floor: COPY of the raw file into a temporary table, then one INSERT ...
-  SELECT DISTINCT ON (lower(sku)) ... ON CONFLICT DO UPDATE into the same
-  products table (same indexes, including the trigram search indexes). No
-  validation, no line numbers, no events.
-* bare floor: the same into a table with only the primary key and the
-  unique SKU key, which is what a loader without a search UI would write to.
+1. product-importer, fresh: the import_products job in-process.
+2. product-importer, the same file again (nothing changed).
+3. product-importer, a file with 10% of the rows changed and 5% new.
+4. floor: COPY of the file into a temporary table and one INSERT ... ON
+   CONFLICT DO UPDATE (after DISTINCT ON, since one statement cannot touch a
+   row twice) into the same products table, search indexes included.
+5. bare floor: the same into a table with only the key indexes.
+6. dlt: a dlt pipeline to the same server, write_disposition="merge" on the
+   normalized SKU, fed Arrow tables.
+7. seed-style: SQLAlchemy ORM, batches of 1,000 rows: look up existing SKUs
+   case-insensitively, update or add, commit per batch.
+
+--big uses 5,000,000 rows (one run, product-importer and the bare floor
+only). Results: bench/results/import_speed[_big].json and .png.
 """
 
 import argparse
+import csv
 import json
 import os
 import platform
+import random
 import statistics
+import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-import dagster as dg
 import psycopg
 from sqlalchemy.engine import make_url
 
 from pipelines import database
-from pipelines.import_runs import find_import_by_run
-from pipelines.resources import FoldersResource, PostgresResource
 from pipelines.sample import write_sample
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-FLOOR_MERGE = """
-INSERT INTO products AS p (sku, sku_key, name, description)
-SELECT DISTINCT ON (lower(btrim(sku))) btrim(sku), lower(btrim(sku)), btrim(name), coalesce(btrim(description), '')
-FROM raw
-ORDER BY lower(btrim(sku))
-ON CONFLICT (sku_key) DO UPDATE
-    SET sku = excluded.sku, name = excluded.name, description = excluded.description, updated_at = now()
-"""
-
-
-BARE_TABLE = """
-DROP INDEX products_sku_trgm, products_name_trgm, products_description_trgm, products_inactive
-"""
+LABELS = {
+    "fresh": "product-importer, fresh",
+    "again": "product-importer, same file again",
+    "changed": "product-importer, 10% changed + 5% new",
+    "floor": "floor: COPY + INSERT ON CONFLICT",
+    "bare_floor": "bare floor (key indexes only)",
+    "dlt": "dlt, merge",
+    "seed": "seed-style ORM, batches of 1,000",
+}
 
 
 class FreshDatabase:
@@ -73,89 +73,91 @@ class FreshDatabase:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
-def checkpoint(url: str) -> None:
-    # Start each measurement without the previous one's dirty pages.
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CHECKPOINT")
-
-
-def run_job(url: str, path: Path, work: Path) -> tuple[float, dict]:
-    from pipelines.definitions import defs
-
-    folders = FoldersResource(
-        landing_dir=str(work / "landing"), processed_dir=str(work / "processed"),
-        failed_dir=str(work / "failed"), rejects_dir=str(work / "rejects"),
+def contender(name: str, path: Path, url: str) -> dict:
+    """Run one contender in a process of its own; returns its JSON result."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.contenders", name, str(path), url],
+        capture_output=True, text=True, check=False,
     )
-    checkpoint(url)
-    started = time.perf_counter()
-    result = defs.resolve_job_def("import_products").execute_in_process(
-        run_config={
-            "ops": {"validate": {"config": {"path": str(path), "source": "cli"}}},
-            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-        },
-        resources={"postgres": PostgresResource(url=url), "folders": folders, "io_manager": dg.mem_io_manager},
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=True,
-    )
-    seconds = time.perf_counter() - started
-    return seconds, find_import_by_run(url, result.run_id)
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_floor(url: str, path: Path, bare: bool = False) -> float:
-    if bare:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(BARE_TABLE)
-    checkpoint(url)
-    started = time.perf_counter()
-    with psycopg.connect(url) as conn:
-        conn.execute("CREATE TEMP TABLE raw (name text, sku text, description text)")
-        with conn.cursor().copy("COPY raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    copy.write(chunk)
-        conn.execute(FLOOR_MERGE)
-        conn.commit()
-    return time.perf_counter() - started
+def write_changed(base: Path, target: Path, changed: float = 0.10, new: float = 0.05, seed: int = 7) -> Path:
+    """The base file with `changed` of its rows' names altered and `new` rows added."""
+    rng = random.Random(seed)
+    with base.open(newline="", encoding="utf-8") as source, target.open("w", newline="", encoding="utf-8") as out:
+        reader, writer = csv.reader(source), csv.writer(out, lineterminator="\r\n")
+        writer.writerow(next(reader))
+        count = 0
+        for name, sku, description in reader:
+            if rng.random() < changed:
+                name = f"{name} (revised)"
+            writer.writerow([name, sku, description])
+            count += 1
+        for i in range(int(count * new)):
+            writer.writerow([f"New product {i}", f"new-sku-{i:07d}", "Added in the changed file."])
+    return target
 
 
-def warm_up(server_url: str, path: Path) -> None:
-    """Import once on a small file so module imports are not timed."""
-    small = path.with_name("warm-up.csv")
-    write_sample(small, 1000)
-    with tempfile.TemporaryDirectory() as work, FreshDatabase(server_url) as url:
-        run_job(url, small, Path(work))
-        run_floor(url, small)
+def measure(server_url: str, files: dict[str, Path], repeat: int, peers: bool, big: bool) -> dict[str, list[dict]]:
+    runs: dict[str, list[dict]] = {}
 
+    def record(key: str, result: dict) -> None:
+        runs.setdefault(key, []).append(result)
 
-def measure(server_url: str, path: Path, repeat: int) -> dict:
-    warm_up(server_url, path)
-    fresh, again, floor, bare, stages = [], [], [], [], []
     for attempt in range(repeat):
-        with tempfile.TemporaryDirectory() as work, FreshDatabase(server_url) as url:
-            seconds, row = run_job(url, path, Path(work))
-            fresh.append(seconds)
-            stages.append(row["stage_seconds"])
-            seconds, row = run_job(url, path, Path(work))
-            again.append(seconds)
-            assert row["created"] == 0 and row["updated"] == 0
         with FreshDatabase(server_url) as url:
-            floor.append(run_floor(url, path))
-        with FreshDatabase(server_url) as url:
-            bare.append(run_floor(url, path, bare=True))
-        print(
-            f"  run {attempt + 1}/{repeat}: fresh {fresh[-1]:.2f}s, again {again[-1]:.2f}s, "
-            f"floor {floor[-1]:.2f}s, bare floor {bare[-1]:.2f}s",
-            flush=True,
-        )
-    stage_names = stages[0].keys()
-    return {
-        "fresh": statistics.median(fresh),
-        "same_file_again": statistics.median(again),
-        "floor": statistics.median(floor),
-        "bare_floor": statistics.median(bare),
-        "stages_fresh": {name: statistics.median(s[name] for s in stages) for name in stage_names},
-        "samples": {"fresh": fresh, "same_file_again": again, "floor": floor, "bare_floor": bare},
-    }
+            record("fresh", contender("importer", files["base"], url))
+            if not big:
+                record("again", contender("importer", files["base"], url))
+                record("changed", contender("importer", files["changed"], url))
+        names = ["bare_floor"] if big else ["floor", "bare_floor"] + (["dlt", "seed"] if peers else [])
+        for name in names:
+            with FreshDatabase(server_url) as url:
+                record(name, contender(name, files["base"], url))
+        print(f"  run {attempt + 1}/{repeat}: " + ", ".join(f"{k} {v[-1]['seconds']:.2f}s" for k, v in runs.items()), flush=True)
+    return runs
+
+
+def summarize(runs: dict[str, list[dict]], rows: int) -> dict:
+    summary = {}
+    for key, results in runs.items():
+        seconds = statistics.median(r["seconds"] for r in results)
+        summary[key] = {
+            "label": LABELS[key],
+            "seconds": round(seconds, 3),
+            "rows_per_second": round(rows / seconds),
+            "peak_mb": statistics.median(r["peak_mb"] for r in results),
+            "samples": [round(r["seconds"], 3) for r in results],
+        }
+        if "stages" in results[0]:
+            names = results[0]["stages"].keys()
+            summary[key]["stages"] = {n: round(statistics.median(r["stages"].get(n, 0) for r in results), 3) for n in names}
+    for key in summary:
+        for base in ("floor", "bare_floor"):
+            if base in summary:
+                summary[key][f"x_{base}"] = round(summary[key]["seconds"] / summary[base]["seconds"], 2)
+    return summary
+
+
+def chart(summary: dict, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = list(summary)[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(keys) + 1.2))
+    colors = ["#c0392b" if k in ("fresh", "again", "changed") else "#7f8c8d" for k in keys]
+    bars = ax.barh([summary[k]["label"] for k in keys], [summary[k]["seconds"] for k in keys], color=colors)
+    ax.bar_label(bars, labels=[f"{summary[k]['seconds']:.1f} s" for k in keys], padding=3)
+    ax.set_xlabel("seconds (median; lower is better)")
+    ax.set_title(title, fontsize=10)
+    ax.margins(x=0.15)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def server_version(url: str) -> str:
@@ -167,47 +169,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.import_speed", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--big", action="store_true", help="5,000,000 rows, one run, product-importer and the bare floor")
+    parser.add_argument("--no-peers", action="store_true", help="leave out dlt and the seed-style ORM")
     parser.add_argument("--database-url", help="server to measure on (default: DATABASE_URL, else the embedded one)")
     args = parser.parse_args(argv)
+    rows, repeat = (5_000_000, 1) if args.big else (args.rows, args.repeat)
 
     server_url = database.resolve_url(args.database_url)
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_sample(Path(tmp) / "sample.csv", args.rows)
-        size_mb = path.stat().st_size / 1e6
-        print(f"{args.rows:,} rows, {size_mb:.1f} MB, PostgreSQL {server_version(server_url)}, {os.cpu_count()} cores", flush=True)
-        result = measure(server_url, path, args.repeat)
+        base = write_sample(Path(tmp) / "sample.csv", rows)
+        files = {"base": base}
+        if not args.big:
+            files["changed"] = write_changed(base, Path(tmp) / "changed.csv")
+        size_mb = base.stat().st_size / 1e6
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL {server_version(server_url)}"
+        print(f"{rows:,} rows, {size_mb:.1f} MB; {machine}", flush=True)
+        summary = summarize(measure(server_url, files, repeat, not args.no_peers, args.big), rows)
 
-    rows = args.rows
-    table = [
-        ("product-importer, fresh", result["fresh"]),
-        ("product-importer, same file again", result["same_file_again"]),
-        ("floor: COPY + INSERT ... ON CONFLICT", result["floor"]),
-        ("bare floor: same, key indexes only", result["bare_floor"]),
-    ]
-    print(f"\n{'':40} {'seconds':>8} {'rows/s':>10} {'x floor':>8} {'x bare':>8}")
-    for label, seconds in table:
-        print(
-            f"{label:40} {seconds:8.2f} {rows / seconds:10,.0f} "
-            f"{seconds / result['floor']:8.2f} {seconds / result['bare_floor']:8.2f}"
-        )
-    print("\nproduct-importer stages (fresh, median seconds): "
-          + ", ".join(f"{k} {v:.2f}" for k, v in result["stages_fresh"].items()))
+    print(f"\n{'':42} {'seconds':>8} {'rows/s':>9} {'x floor':>8} {'x bare':>7} {'peak MB':>8}")
+    for item in summary.values():
+        print(f"{item['label']:42} {item['seconds']:8.2f} {item['rows_per_second']:9,} "
+              f"{item.get('x_floor', float('nan')):8.2f} {item.get('x_bare_floor', float('nan')):7.2f} {item['peak_mb']:8.0f}")
+    stages = summary["fresh"]["stages"]
+    print("\nproduct-importer, fresh, per stage (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
 
     RESULTS.mkdir(exist_ok=True)
-    output = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "postgres": server_version(server_url),
-        "rows": rows,
-        "file_mb": round(size_mb, 1),
-        "repeat": args.repeat,
-        **result,
-        "ratio_fresh_to_floor": result["fresh"] / result["floor"],
-        "ratio_fresh_to_bare_floor": result["fresh"] / result["bare_floor"],
-        "ratio_again_to_fresh": result["same_file_again"] / result["fresh"],
-    }
-    (RESULTS / "import_speed.json").write_text(json.dumps(output, indent=2) + "\n")
-    print(f"\nwrote {RESULTS / 'import_speed.json'}")
+    name = "import_speed_big" if args.big else "import_speed"
+    date = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps({"date": date, "machine": machine, "rows": rows, "file_mb": round(size_mb, 1), "repeat": repeat,
+                    "results": summary}, indent=2) + "\n"
+    )
+    chart(summary, RESULTS / f"{name}.png", f"{rows:,} products ({size_mb:.0f} MB), {machine}, {date[:10]}")
+    print(f"\nwrote {RESULTS / name}.json and .png")
     return 0
 
 

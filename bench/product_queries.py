@@ -22,7 +22,8 @@ from pathlib import Path
 
 import psycopg
 
-from bench.import_speed import FreshDatabase, run_job
+from bench.contenders import importer
+from bench.import_speed import FreshDatabase
 from pipelines import database
 from pipelines.catalog import ProductFilter, count_products, page_after, page_before
 from pipelines.sample import write_sample
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as work, FreshDatabase(server_url) as url:
         path = write_sample(Path(work) / "products.csv", args.rows, duplicate_share=0.0)
-        seconds, row = run_job(url, path, Path(work))
+        seconds = importer(url, path)["seconds"]
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("UPDATE products SET active = false WHERE id % 20 = 0")
             conn.execute("VACUUM ANALYZE products")

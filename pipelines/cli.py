@@ -63,7 +63,7 @@ def _hash_password(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from bench.import_speed import main
 
-    return main(["--rows", str(args.rows), "--repeat", str(args.repeat)])
+    return main(["--rows", str(args.rows), "--repeat", str(args.repeat)] + (["--no-peers"] if args.no_peers else []))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure import speed against a plain COPY + merge")
     bench.add_argument("--rows", type=int, default=500_000)
     bench.add_argument("--repeat", type=int, default=3)
+    bench.add_argument("--no-peers", action="store_true", help="skip dlt and the seed-style ORM")
     bench.set_defaults(handler=_bench)
     return parser
 

@@ -19,14 +19,11 @@ from pipelines.csv_records import FileRefused
 from pipelines.deduplication import dedupe
 from pipelines.import_runs import ImportTracker, create_import, find_import_by_run, queued_import_for
 from pipelines.merging import merge_import, plan_search_index_rebuild
-from pipelines.search_indexes import ensure_search_indexes
 from pipelines.outcome import fail_import, file_digest, finish_import, local_copy
 from pipelines.resources import FoldersResource, PostgresResource
+from pipelines.search_indexes import ensure_search_indexes
 from pipelines.staging import load_staging
 from pipelines.validation import validate_file, write_rejects
-
-SOURCES = ("folder", "upload", "cli", "bucket")
-
 
 class ImportConfig(dg.Config):
     path: str

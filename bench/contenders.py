@@ -1,0 +1,172 @@
+"""The ways of loading a products file that the import benchmark compares.
+
+Each runs in a process of its own (`python -m bench.contenders NAME FILE URL`)
+so that its peak memory is its own; it prints one JSON object with seconds,
+peak_mb and, for product-importer, the seconds per stage.
+"""
+
+import csv
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+FLOOR_MERGE = """
+INSERT INTO products AS p (sku, sku_key, name, description)
+SELECT DISTINCT ON (lower(btrim(sku))) btrim(sku), lower(btrim(sku)), btrim(name), coalesce(btrim(description), '')
+FROM raw
+ORDER BY lower(btrim(sku))
+ON CONFLICT (sku_key) DO UPDATE
+    SET sku = excluded.sku, name = excluded.name, description = excluded.description, updated_at = now()
+"""
+BARE_TABLE = "DROP INDEX products_sku_trgm, products_name_trgm, products_description_trgm, products_inactive"
+
+
+def checkpoint(url: str) -> None:
+    # Start each measurement without the previous one's dirty pages.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
+def importer(url: str, path: Path) -> dict:
+    """The import_products job in-process, as `product-importer import` runs it."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.import_runs import find_import_by_run
+    from pipelines.resources import FoldersResource, PostgresResource
+
+    with tempfile.TemporaryDirectory() as work:
+        folders = FoldersResource(
+            landing_dir=f"{work}/landing", processed_dir=f"{work}/processed", failed_dir=f"{work}/failed",
+            rejects_dir=f"{work}/rejects", work_dir=f"{work}/work",
+        )
+        job = defs.resolve_job_def("import_products")
+        checkpoint(url)
+        started = time.perf_counter()
+        result = job.execute_in_process(
+            run_config={
+                "ops": {"validate": {"config": {"path": str(path), "source": "cli"}}},
+                "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+            },
+            resources={"postgres": PostgresResource(url=url), "folders": folders, "io_manager": dg.mem_io_manager},
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        seconds = time.perf_counter() - started
+    row = find_import_by_run(url, result.run_id)
+    return {"seconds": seconds, "stages": row["stage_seconds"],
+            "counts": {k: row[k] for k in ("created", "updated", "unchanged", "duplicates_in_file")}}
+
+
+def floor(url: str, path: Path, bare: bool = False) -> dict:
+    """COPY of the raw file + one INSERT ... ON CONFLICT, into the products table."""
+    if bare:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(BARE_TABLE)
+    checkpoint(url)
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TEMP TABLE raw (name text, sku text, description text)")
+        with conn.cursor().copy("COPY raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+        conn.execute(FLOOR_MERGE)
+        conn.commit()
+    return {"seconds": time.perf_counter() - started}
+
+
+def bare_floor(url: str, path: Path) -> dict:
+    return floor(url, path, bare=True)
+
+
+def dlt_merge(url: str, path: Path) -> dict:
+    """dlt's merge load on the normalized SKU, fed Arrow tables (its fast path)."""
+    import dlt
+    import polars as pl
+
+    @dlt.resource(name="products", primary_key="sku_key", write_disposition="merge")
+    def products():
+        frame = pl.read_csv(path, infer_schema=False)
+        yield frame.with_columns(sku_key=pl.col("sku").str.strip_chars().str.to_lowercase()).to_arrow()
+
+    parts = make_url(url)
+    if not parts.host:  # dlt insists on a host; libpq lets ?host= (the embedded server's socket) override it
+        parts = parts.set(host="localhost")
+    credentials = parts.render_as_string(hide_password=False)
+    with tempfile.TemporaryDirectory() as work:
+        pipeline = dlt.pipeline(
+            pipeline_name="bench_products", pipelines_dir=work,
+            destination=dlt.destinations.postgres(credentials=credentials), dataset_name="dlt_products",
+        )
+        checkpoint(url)
+        started = time.perf_counter()
+        pipeline.run(products())
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds}
+
+
+def seed_style(url: str, path: Path, batch: int = 1000) -> dict:
+    """What a typical seed script does: an ORM, batches of 1,000 rows, look up
+    existing SKUs case-insensitively, update or add, commit per batch."""
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Product(Base):
+        __tablename__ = "products"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        sku: Mapped[str]
+        sku_key: Mapped[str]
+        name: Mapped[str]
+        description: Mapped[str]
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    checkpoint(url)
+    started = time.perf_counter()
+    with Session(engine) as session, path.open(newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle)
+        while True:
+            chunk = [r for _, r in zip(range(batch), rows)]
+            if not chunk:
+                break
+            keys = {r["sku"].strip().lower() for r in chunk}
+            existing = {p.sku_key: p for p in session.scalars(select(Product).where(func.lower(Product.sku).in_(keys)))}
+            for r in chunk:
+                key = r["sku"].strip().lower()
+                product = existing.get(key)
+                if product is None:
+                    product = Product(sku_key=key)
+                    session.add(product)
+                    existing[key] = product
+                product.sku, product.name, product.description = r["sku"].strip(), r["name"].strip(), r["description"].strip()
+            session.commit()
+    return {"seconds": time.perf_counter() - started}
+
+
+CONTENDERS = {
+    "importer": importer,
+    "floor": floor,
+    "bare_floor": bare_floor,
+    "dlt": dlt_merge,
+    "seed": seed_style,
+}
+
+
+def main(argv: list[str]) -> int:
+    name, path, url = argv
+    result = CONTENDERS[name](url, Path(path))
+    result["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
