@@ -1,7 +1,9 @@
 """Which files in the landing folder are ready to import.
 
-A file is ready when two looks in a row see the same size, modification time
-and inode: a copy or upload still in progress changes between looks. Hidden
+A file is ready when it has not changed for SETTLE_SECONDS: either its
+modification time is already that old when first seen, or two looks in a row
+see the same size, modification time and inode (Dagster's daemon looks every
+5 seconds at best). A copy or upload in progress keeps changing. Hidden
 files and the temporary names of browsers, rsync and editors are skipped.
 The sensor keeps the state of each file it has seen in its cursor, so a file
 is requested once, and a new file later dropped under the same name (a new
@@ -9,8 +11,11 @@ inode or mtime) is requested again.
 """
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+SETTLE_SECONDS = 2.0
 
 IMPORTABLE_SUFFIXES = (".csv",)
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", "~")
@@ -40,11 +45,12 @@ def is_candidate(path: Path) -> bool:
     )
 
 
-def scan_landing(folder: Path, cursor: str | None) -> tuple[list[ReadyFile], str]:
+def scan_landing(folder: Path, cursor: str | None, now: float | None = None) -> tuple[list[ReadyFile], str]:
     """Return the files ready to import now and the cursor for the next look.
 
     Cursor: {name: {"sig": [size, mtime_ns, inode], "requested": bool}}.
     """
+    now = time.time() if now is None else now
     previous: dict = json.loads(cursor) if cursor else {}
     state: dict = {}
     ready: list[ReadyFile] = []
@@ -57,7 +63,8 @@ def scan_landing(folder: Path, cursor: str | None) -> tuple[list[ReadyFile], str
                 continue
             before = previous.get(path.name, {})
             requested = False
-            if before.get("sig") == signature:
+            settled = now - signature[1] / 1e9 >= SETTLE_SECONDS
+            if before.get("sig") == signature or (settled and not before):
                 requested = True
                 if not before.get("requested"):
                     size, mtime_ns, inode = signature

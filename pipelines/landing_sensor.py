@@ -9,8 +9,8 @@ from pipelines.landing import scan_landing
 from pipelines.resources import FoldersResource
 
 # Two looks this far apart must agree before a file counts as complete, so a
-# dropped file starts within about 2-4 seconds.
-INTERVAL_SECONDS = 2
+# dropped file is requested within about 1-2 seconds.
+INTERVAL_SECONDS = 1
 
 
 @dg.sensor(

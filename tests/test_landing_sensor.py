@@ -46,11 +46,21 @@ def test_a_later_file_with_the_same_name_is_imported_again(folders, landing_file
     path.unlink()  # the job archived it
     _, cursor = tick(folders, cursor)
     path = landing_file("daily.csv", "sku,name\nA,B\nC,D\n")
-    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
     requests, cursor = tick(folders, cursor)
-    assert requests == []
+    assert requests == []  # just written: wait for a second look
     [second], cursor = tick(folders, cursor)
     assert second.run_key != first.run_key
+
+
+def test_a_file_unchanged_for_a_while_is_taken_at_first_sight(folders, landing_file):
+    # Copied with its old modification time kept (cp -p, rsync -t), or dropped
+    # between two of the daemon's looks: nothing has written it for seconds.
+    path = landing_file("settled.csv", "sku,name\nA,B\n")
+    old = 1_700_000_000_000_000_000
+    os.utime(path, ns=(old, old))
+    [request], cursor = tick(folders, None)
+    assert request.run_config["ops"]["validate"]["config"]["path"] == str(path)
+    assert tick(folders, cursor)[0] == []
 
 
 def test_hidden_temporary_and_other_files_are_ignored(folders, landing_file):
