@@ -2,6 +2,7 @@
 
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import streamlit as st
@@ -77,3 +78,26 @@ def show_toast() -> None:
 
 def toast_next_run(text: str, icon: str = ":material/check_circle:") -> None:
     st.session_state["toast"] = (text, icon)
+
+
+def show_counts(created: int, updated: int, unchanged: int, rejected: int, repeated: int) -> None:
+    """The five numbers of an import (done or previewed), side by side."""
+    cols = st.columns(5)
+    for col, label, value in zip(
+        cols,
+        ("Created", "Updated", "Unchanged", "Rejected", "Repeated SKUs"),
+        (created, updated, unchanged, rejected, repeated),
+    ):
+        col.metric(label, f"{value:,}")
+
+
+def confirm_buttons(confirm_label: str, key: str, on_confirm: Callable[[], tuple[str, str]], close: Callable[[], None]) -> None:
+    """Confirm / Cancel inside a dialog. on_confirm returns the toast (text, icon)."""
+    left, right = st.columns(2)
+    if left.button(confirm_label, type="primary", key=f"confirm_{key}"):
+        toast_next_run(*on_confirm())
+        close()
+        st.rerun()
+    if right.button("Cancel", key=f"cancel_{key}"):
+        close()
+        st.rerun()

@@ -120,6 +120,14 @@ def _clash_message(sku: str, owner: dict) -> str:
     return f"SKU '{sku}' is already used by product #{owner['id']} ('{owner['sku']}'); SKUs are compared without regard to case."
 
 
+def _write(conn: psycopg.Connection, query_name: str, sku: str, params: dict) -> dict | None:
+    """Insert or update; a SKU taken by a change that committed after our check is a friendly error."""
+    try:
+        return conn.execute(query(query_name), params).fetchone()
+    except psycopg.errors.UniqueViolation:
+        raise ProductError(f"SKU '{sku}' was just taken by another change; reload and try again.") from None
+
+
 def _payload(row: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "sku_key"}
 
@@ -132,13 +140,8 @@ def create_product(url: str, sku: str, name: str, description: str = "", active:
             owner = _sku_taken(conn, key, None)
             if owner:
                 raise ProductError(_clash_message(sku, owner))
-            try:
-                row = conn.execute(
-                    query("product_insert"),
-                    {"sku": sku, "sku_key": key, "name": name, "description": description, "active": active},
-                ).fetchone()
-            except psycopg.errors.UniqueViolation:
-                raise ProductError(f"SKU '{sku}' was just taken by another change; reload and try again.") from None
+            row = _write(conn, "product_insert", sku,
+                         {"sku": sku, "sku_key": key, "name": name, "description": description, "active": active})
             record_event(conn, "product.created", {"product": _payload(row)}, None)
     return row
 
@@ -155,13 +158,8 @@ def update_product(url: str, product_id: int, sku: str, name: str, description: 
             owner = _sku_taken(conn, key, product_id)
             if owner:
                 raise ProductError(_clash_message(sku, owner))
-            try:
-                row = conn.execute(
-                    query("product_update"),
-                    {"id": product_id, "sku": sku, "sku_key": key, "name": name, "description": description, "active": active},
-                ).fetchone()
-            except psycopg.errors.UniqueViolation:
-                raise ProductError(f"SKU '{sku}' was just taken by another change; reload and try again.") from None
+            row = _write(conn, "product_update", sku,
+                         {"id": product_id, "sku": sku, "sku_key": key, "name": name, "description": description, "active": active})
             if row is None:
                 return previous
             record_event(conn, "product.updated", {"product": _payload(row), "previous": _payload(previous)}, None)

@@ -7,6 +7,7 @@ suffix so concurrent runs on one server never see each other's data.
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -37,26 +38,31 @@ def server_url(tmp_path_factory) -> str:
     embedded_db.stop(pgdata)
 
 
+@contextmanager
+def temporary_database(server_url: str, purpose: str, template: str | None = None):
+    """A database of this test run's own (from `template` if given), dropped after use."""
+    name = f"pi_test_{RUN_ID}_{purpose}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def template_db(server_url) -> str:
-    name = f"pi_test_{RUN_ID}_template"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    database.migrate(with_database(server_url, name))
-    yield name
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with temporary_database(server_url, "template") as name:
+        database.migrate(with_database(server_url, name))
+        yield name
 
 
 @pytest.fixture
 def db_url(server_url, template_db) -> str:
     """A fresh, migrated database for one test."""
-    name = f"pi_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    yield with_database(server_url, name)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with temporary_database(server_url, "db", template_db) as name:
+        yield with_database(server_url, name)
 
 
 @pytest.fixture

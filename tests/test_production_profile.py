@@ -1,7 +1,6 @@
 """The production profile: Dagster's runs and events stored in PostgreSQL."""
 
 import shutil
-import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -9,19 +8,15 @@ import psycopg
 import pytest
 
 from pipelines.resources import PostgresResource
-from conftest import REAL_FIXTURES, with_database
+from conftest import REAL_FIXTURES, temporary_database, with_database
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
 
 @pytest.fixture
 def dagster_storage_url(server_url):
-    name = f"pi_test_dagster_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield with_database(server_url, name)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with temporary_database(server_url, "dagster") as name:
+        yield with_database(server_url, name)
 
 
 def test_import_with_the_production_instance_stores_runs_in_postgres(tmp_path, monkeypatch, db_url, folders, dagster_storage_url):

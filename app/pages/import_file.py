@@ -5,7 +5,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.common import folders, run_link, seconds_between, show_toast, stage_label, start_page, toast_next_run
+from app.common import (
+    folders, run_link, seconds_between, show_counts, show_toast, stage_label, start_page, toast_next_run,
+)
 from pipelines.csv_records import FileRefused
 from pipelines.import_runs import get_import
 from pipelines.preview import preview_file
@@ -57,12 +59,8 @@ if preview:
         st.error(f"This file would be refused: {preview['error']}")
     else:
         result = preview["result"]
-        cols = st.columns(5)
-        cols[0].metric("To create", f"{result.created:,}")
-        cols[1].metric("To update", f"{result.updated:,}")
-        cols[2].metric("Unchanged", f"{result.unchanged:,}")
-        cols[3].metric("Rejected", f"{result.rejected:,}")
-        cols[4].metric("Repeated SKUs", f"{result.duplicates_in_file:,}")
+        st.caption("What importing this file would do:")
+        show_counts(result.created, result.updated, result.unchanged, result.rejected, result.duplicates_in_file)
         if result.rejected:
             st.write("First problems:")
             st.dataframe(result.first_problems.to_dicts(), hide_index=True)
@@ -94,12 +92,7 @@ def follow(import_id: int) -> None:
             st.rerun()
     elif row["stage"] == "done":
         st.success(f"Done in {elapsed:.1f} s")
-        cols = st.columns(5)
-        cols[0].metric("Created", f"{row['created']:,}")
-        cols[1].metric("Updated", f"{row['updated']:,}")
-        cols[2].metric("Unchanged", f"{row['unchanged']:,}")
-        cols[3].metric("Rejected", f"{row['rows_rejected']:,}")
-        cols[4].metric("Repeated SKUs", f"{row['duplicates_in_file']:,}")
+        show_counts(row["created"], row["updated"], row["unchanged"], row["rows_rejected"], row["duplicates_in_file"])
         if row["rejects_path"] and Path(row["rejects_path"]).exists():
             st.download_button(
                 "Download rejected rows (CSV)",

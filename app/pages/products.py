@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.common import show_toast, start_page, toast_next_run
+from app.common import confirm_buttons, show_toast, start_page, toast_next_run
 from pipelines.catalog import (
     ProductError,
     ProductFilter,
@@ -138,36 +138,30 @@ def delete_dialog(product_id: int) -> None:
         st.warning("This product no longer exists.")
         return
     st.write(f"Delete **{product['sku']}** ({product['name']})?")
-    left, right = st.columns(2)
-    if left.button("Delete", type="primary", key="confirm_delete"):
+
+    def delete() -> tuple[str, str]:
         try:
             delete_product(url, product_id)
-            toast_next_run(f"Deleted {product['sku']}", ":material/delete:")
+            return f"Deleted {product['sku']}", ":material/delete:"
         except ProductError as problem:
-            toast_next_run(str(problem), ":material/warning:")
-        close_dialog()
-        st.rerun()
-    if right.button("Cancel", key="cancel_delete"):
-        close_dialog()
-        st.rerun()
+            return str(problem), ":material/warning:"
+
+    confirm_buttons("Delete", "delete", delete, close_dialog)
 
 
 @st.dialog("Delete all products", on_dismiss=close_dialog)
 def delete_all_dialog() -> None:
     st.warning("Are you sure? This cannot be undone.")
-    left, right = st.columns(2)
-    if left.button("Delete all products", type="primary", key="confirm_delete_all"):
+
+    def delete_all() -> tuple[str, str]:
         try:
             with st.spinner("Deleting all products…"):
                 deleted = delete_all_products(url)
-            toast_next_run(f"Deleted all {deleted:,} products", ":material/delete:")
+            return f"Deleted all {deleted:,} products", ":material/delete:"
         except Exception as error:  # shown to the user, not as a trace
-            toast_next_run(f"Delete all failed: {error}", ":material/warning:")
-        close_dialog()
-        st.rerun()
-    if right.button("Cancel", key="cancel_delete_all"):
-        close_dialog()
-        st.rerun()
+            return f"Delete all failed: {error}", ":material/warning:"
+
+    confirm_buttons("Delete all products", "delete_all", delete_all, close_dialog)
 
 
 # --- actions -------------------------------------------------------------------------

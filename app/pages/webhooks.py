@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.common import show_toast, start_page, toast_next_run
+from app.common import confirm_buttons, show_toast, start_page, toast_next_run
 from pipelines.webhooks import endpoints
 from pipelines.webhooks.settings import EVENT_TYPES
 
@@ -50,15 +50,12 @@ def delete_dialog(endpoint_id: int) -> None:
         st.warning("This endpoint no longer exists.")
         return
     st.write(f"Delete the endpoint **{endpoint['url']}** and its delivery log?")
-    left, right = st.columns(2)
-    if left.button("Delete", type="primary", key="confirm_delete_endpoint"):
+
+    def delete() -> tuple[str, str]:
         endpoints.delete_endpoint(url, endpoint_id)
-        toast_next_run("Endpoint deleted", ":material/delete:")
-        close_dialog()
-        st.rerun()
-    if right.button("Cancel", key="cancel_delete_endpoint"):
-        close_dialog()
-        st.rerun()
+        return "Endpoint deleted", ":material/delete:"
+
+    confirm_buttons("Delete", "delete_endpoint", delete, close_dialog)
 
 
 add_tab, edit_tab = st.tabs(["Add endpoint", "Edit, test or delete"])
