@@ -7,6 +7,7 @@ SIGTERM the groups get SIGTERM, then SIGKILL after a grace period, and any
 descendant that escaped its group is killed by PID.
 """
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -41,6 +42,15 @@ def child_commands(host: str, dagster_host: str, dagster_port: int, app_port: in
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
         ],
     }
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when `up` dies, however it dies
+    (even SIGKILL), so `dagster dev` and Streamlit shut down their own
+    processes instead of living on as orphans."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class _Stop(Exception):
@@ -111,7 +121,10 @@ def run_up() -> int:
         )
         env = {**os.environ, "DATABASE_URL": url, "DAGSTER_HOME": str(home)}
         for name, command in child_commands(host, dagster_host, dagster_port, app_port).items():
-            children[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+            children[name] = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env=env, start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
         print(
             f"Dagster UI:  http://{dagster_host}:{dagster_port}\n"
             f"Admin app:   http://{host}:{app_port}\n"

@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 
 from conftest import REAL_FIXTURES
+from pipelines import embedded_db
 
 BIN = Path(sys.executable).parent
 
@@ -104,3 +105,20 @@ def test_up_imports_dropped_files_and_stops_everything(tmp_path):
     # A second `up` on the same data works and stops cleanly too.
     proc, _, _ = start_up(tmp_path)
     stop_up(proc, tmp_path)
+
+
+def test_children_stop_even_if_up_is_killed(tmp_path):
+    """SIGKILL gives `up` no chance to clean up; its children still go."""
+    proc, _, _ = start_up(tmp_path)
+    family = psutil.Process(proc.pid).children(recursive=True)
+    proc.kill()
+    proc.wait(10)
+    gone, alive = psutil.wait_procs(family, timeout=60)
+    leftover = [p for p in alive if p.name() != "postgres"]
+    assert leftover == [], leftover
+    # The embedded server is a daemon of its own: the next user adopts it and,
+    # leaving last, stops it (the dead `up` is pruned from its users).
+    pgdata = tmp_path / "data" / "postgres"
+    embedded_db.start(pgdata)
+    embedded_db.stop(pgdata)
+    assert postgres_processes(pgdata) == []
