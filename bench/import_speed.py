@@ -24,6 +24,7 @@ only). Results: bench/results/import_speed[_big].json and .png.
 
 import argparse
 import csv
+import importlib.util
 import json
 import os
 import platform
@@ -174,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="server to measure on (default: DATABASE_URL, else the embedded one)")
     args = parser.parse_args(argv)
     rows, repeat = (5_000_000, 1) if args.big else (args.rows, args.repeat)
+    # dlt and matplotlib come with `uv run --group bench`; without them the
+    # peers and the chart are left out, and the run says so.
+    peers = not args.no_peers and importlib.util.find_spec("dlt") is not None
+    if not args.no_peers and not peers:
+        print("dlt is not installed: peers left out (uv run --group bench python -m bench.import_speed)", flush=True)
 
     server_url = database.resolve_url(args.database_url)
     with tempfile.TemporaryDirectory() as tmp:
@@ -184,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = base.stat().st_size / 1e6
         machine = f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL {server_version(server_url)}"
         print(f"{rows:,} rows, {size_mb:.1f} MB; {machine}", flush=True)
-        summary = summarize(measure(server_url, files, repeat, not args.no_peers, args.big), rows)
+        summary = summarize(measure(server_url, files, repeat, peers, args.big), rows)
 
     print(f"\n{'':42} {'seconds':>8} {'rows/s':>9} {'x floor':>8} {'x bare':>7} {'peak MB':>8}")
     for item in summary.values():
@@ -200,8 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps({"date": date, "machine": machine, "rows": rows, "file_mb": round(size_mb, 1), "repeat": repeat,
                     "results": summary}, indent=2) + "\n"
     )
-    chart(summary, RESULTS / f"{name}.png", f"{rows:,} products ({size_mb:.0f} MB), {machine}, {date[:10]}")
-    print(f"\nwrote {RESULTS / name}.json and .png")
+    if importlib.util.find_spec("matplotlib"):
+        chart(summary, RESULTS / f"{name}.png", f"{rows:,} products ({size_mb:.0f} MB), {machine}, {date[:10]}")
+        print(f"\nwrote {RESULTS / name}.json and .png")
+    else:
+        print(f"\nwrote {RESULTS / name}.json (no chart: matplotlib is in the bench group)")
     return 0
 
 
