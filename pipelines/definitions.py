@@ -3,13 +3,14 @@
 import dagster as dg
 
 from pipelines.bucket_sensor import landing_bucket_sensor
+from pipelines.failed_run_sensor import import_run_failed
 from pipelines.import_job import import_products
 from pipelines.landing_sensor import landing_folder_sensor
 from pipelines.resources import BucketResource, FoldersResource, PostgresResource
 
 defs = dg.Definitions(
     jobs=[import_products],
-    sensors=[landing_folder_sensor, landing_bucket_sensor],
+    sensors=[landing_folder_sensor, landing_bucket_sensor, import_run_failed],
     resources={
         "postgres": PostgresResource.from_env(),
         "folders": FoldersResource.from_env(),

@@ -182,3 +182,36 @@ def test_failed_large_merge_restores_search_indexes(run_job, tmp_path, landing_f
     row = run_job(landing_file("big.csv", sample.read_bytes()))
     assert row["status"] == "failed" and "injected failure" in row["error"]
     assert products() == {} and search_indexes(db_url) == ALL_SEARCH_INDEXES
+
+
+def test_an_import_whose_run_died_is_marked_failed_by_the_sensor(db_url, folders, landing_file, products):
+    """Simulate a run process that died after claiming its import: the hook never ran."""
+    import dagster as dg
+
+    from pipelines.failed_run_sensor import import_run_failed
+    from pipelines.import_runs import create_import
+    from pipelines.resources import PostgresResource
+
+    path = landing_file("orphan.csv", "sku,name\nA-1,Alpha\n")
+    import_id = create_import(db_url, path.name, str(path), "folder")
+    with dg.instance_for_test() as instance:
+        run = instance.create_run_for_job(job_def=dg.GraphDefinition(name="import_products").to_job())
+        instance.report_run_failed(run, "run worker process exited unexpectedly")
+        failure = next(
+            r.dagster_event for r in instance.all_logs(run.run_id) if r.dagster_event and r.dagster_event.is_run_failure
+        )
+        with database.connect(db_url) as conn:
+            conn.execute("UPDATE imports SET status = 'running', dagster_run_id = %s WHERE id = %s", (run.run_id, import_id))
+            conn.commit()
+        context = dg.build_run_status_sensor_context(
+            sensor_name="import_run_failed", dagster_event=failure, dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(run.run_id),
+            resources={"postgres": PostgresResource(url=db_url), "folders": folders},
+        )
+        import_run_failed(context)
+    with database.connect(db_url) as conn:
+        row = conn.execute("SELECT * FROM imports WHERE id = %s", (import_id,)).fetchone()
+    assert row["status"] == "failed" and "exited unexpectedly" in row["error"]
+    assert not path.exists() and Path(row["file_path"]).parent == Path(folders.failed_dir)
+    assert [e["type"] for e in events(db_url)] == ["upload.failed"]
+    assert products() == {}
