@@ -122,20 +122,24 @@ def create_dialog() -> None:
     product_form(None)
 
 
-@st.dialog("Edit product", on_dismiss=close_dialog)
-def edit_dialog(product_id: int) -> None:
+def still_there(product_id: int) -> dict | None:
+    """The product, or a note in the dialog that someone deleted it meanwhile."""
     product = get_product(url, product_id)
     if product is None:
         st.warning("This product no longer exists.")
-        return
-    product_form(product)
+    return product
+
+
+@st.dialog("Edit product", on_dismiss=close_dialog)
+def edit_dialog(product_id: int) -> None:
+    if product := still_there(product_id):
+        product_form(product)
 
 
 @st.dialog("Delete product", on_dismiss=close_dialog)
 def delete_dialog(product_id: int) -> None:
-    product = get_product(url, product_id)
+    product = still_there(product_id)
     if product is None:
-        st.warning("This product no longer exists.")
         return
     st.write(f"Delete **{product['sku']}** ({product['name']})?")
 
