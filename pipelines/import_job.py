@@ -58,131 +58,131 @@ def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: Pos
         import_id, source = queued["id"], queued["source"]  # an upload from the app
     else:
         import_id = create_import(url, name, origin, source)
-    tracker = ImportTracker(url, import_id)
-    tracker.start(context.run_id)
-    context.log.info(f"Import {import_id}: validating {origin}")
-    path = Path(origin)
-    try:
-        if is_s3(origin):
-            tracker.progress("validating", 0.0)
-            path = download(s3_client(), origin, local_copy(folders.folders(), import_id, origin))
-            context.log.info(f"Downloaded {origin} ({path.stat().st_size:,} bytes)")
-        size = path.stat().st_size
-        tracker.progress("validating", 0.0, file_size=size)
-        with ThreadPoolExecutor(1) as pool:  # hashing overlaps parsing; both release the GIL
-            digest = pool.submit(file_digest, path)
-            checked = validate_file(path)
-        tracker.progress("validating", 0.9, content_hash=digest.result())
-    except (FileRefused, FileNotFoundError, IsADirectoryError) as refused:
-        message = str(refused) if isinstance(refused, FileRefused) else f"Cannot read {path}: {refused.strerror}."
-        raise dg.Failure(description=message) from None
-    rejects_path = None
-    if checked.rejects.height:
-        rejects_path = str(write_rejects(checked.rejects, folders.folders().rejects / f"{import_id}.csv"))
-    seconds = tracker.stage_done(
-        "validating",
-        rows_processed=checked.rows_total,
-        rows_seen=checked.rows_total,
-        rows_valid=checked.valid.height,
-        rows_rejected=checked.rejects.height,
-        rejects_path=rejects_path,
-    )
-    context.log.info(
-        f"{checked.rows_total:,} rows read, {checked.valid.height:,} valid, "
-        f"{checked.rejects.height:,} rejected in {seconds:.2f}s"
-        + (f"; rejects written to {rejects_path}" if rejects_path else "")
-    )
-    for line, reason in checked.rejects.select("line", "reason").head(5).iter_rows():
-        context.log.warning(f"line {line}: {reason}")
-    context.add_output_metadata(
-        {
-            "import_id": import_id,
-            "rows_total": checked.rows_total,
-            "rows_valid": checked.valid.height,
-            "rows_rejected": checked.rejects.height,
-            "rejects_path": rejects_path or "",
-            "delimiter": repr(checked.delimiter),
-            "seconds": seconds,
-        }
-    )
-    return ImportState(import_id, path, origin, source, checked.valid, {"validating": seconds})
+    with ImportTracker(url, import_id) as tracker:
+        tracker.start(context.run_id)
+        context.log.info(f"Import {import_id}: validating {origin}")
+        path = Path(origin)
+        try:
+            if is_s3(origin):
+                tracker.progress("validating", 0.0)
+                path = download(s3_client(), origin, local_copy(folders.folders(), import_id, origin))
+                context.log.info(f"Downloaded {origin} ({path.stat().st_size:,} bytes)")
+            size = path.stat().st_size
+            tracker.progress("validating", 0.0, file_size=size)
+            with ThreadPoolExecutor(1) as pool:  # hashing overlaps parsing; both release the GIL
+                digest = pool.submit(file_digest, path)
+                checked = validate_file(path)
+            tracker.progress("validating", 0.9, content_hash=digest.result())
+        except (FileRefused, FileNotFoundError, IsADirectoryError) as refused:
+            message = str(refused) if isinstance(refused, FileRefused) else f"Cannot read {path}: {refused.strerror}."
+            raise dg.Failure(description=message) from None
+        rejects_path = None
+        if checked.rejects.height:
+            rejects_path = str(write_rejects(checked.rejects, folders.folders().rejects / f"{import_id}.csv"))
+        seconds = tracker.stage_done(
+            "validating",
+            rows_processed=checked.rows_total,
+            rows_seen=checked.rows_total,
+            rows_valid=checked.valid.height,
+            rows_rejected=checked.rejects.height,
+            rejects_path=rejects_path,
+        )
+        context.log.info(
+            f"{checked.rows_total:,} rows read, {checked.valid.height:,} valid, "
+            f"{checked.rejects.height:,} rejected in {seconds:.2f}s"
+            + (f"; rejects written to {rejects_path}" if rejects_path else "")
+        )
+        for line, reason in checked.rejects.select("line", "reason").head(5).iter_rows():
+            context.log.warning(f"line {line}: {reason}")
+        context.add_output_metadata(
+            {
+                "import_id": import_id,
+                "rows_total": checked.rows_total,
+                "rows_valid": checked.valid.height,
+                "rows_rejected": checked.rejects.height,
+                "rejects_path": rejects_path or "",
+                "delimiter": repr(checked.delimiter),
+                "seconds": seconds,
+            }
+        )
+        return ImportState(import_id, path, origin, source, checked.valid, {"validating": seconds})
 
 
 @dg.op(description="Keep one row per SKU (case-insensitive) with DuckDB; the last row in the file wins.")
 def deduplicate(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    tracker = _tracker(postgres, state.import_id)
-    tracker.progress("deduplicating", 0.0, rows_processed=0)
-    unique = dedupe(state.rows)
-    duplicates = state.rows.height - unique.height
-    seconds = tracker.stage_done("deduplicating", rows_processed=unique.height, duplicates_in_file=duplicates)
-    context.log.info(f"{duplicates:,} duplicate SKUs removed, {unique.height:,} products remain ({seconds:.2f}s)")
-    context.add_output_metadata({"duplicates_in_file": duplicates, "unique_skus": unique.height, "seconds": seconds})
-    return replace(state, rows=unique, stage_seconds={**state.stage_seconds, "deduplicating": seconds})
+    with _tracker(postgres, state.import_id) as tracker:
+        tracker.progress("deduplicating", 0.0, rows_processed=0)
+        unique = dedupe(state.rows)
+        duplicates = state.rows.height - unique.height
+        seconds = tracker.stage_done("deduplicating", rows_processed=unique.height, duplicates_in_file=duplicates)
+        context.log.info(f"{duplicates:,} duplicate SKUs removed, {unique.height:,} products remain ({seconds:.2f}s)")
+        context.add_output_metadata({"duplicates_in_file": duplicates, "unique_skus": unique.height, "seconds": seconds})
+        return replace(state, rows=unique, stage_seconds={**state.stage_seconds, "deduplicating": seconds})
 
 
 @dg.op(description="COPY the rows into an UNLOGGED staging table.")
 def stage(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    tracker = _tracker(postgres, state.import_id)
-    total = max(state.rows.height, 1)
-    tracker.progress("loading", 0.0)
-    table = load_staging(
-        postgres.resolved_url(),
-        state.import_id,
-        state.rows,
-        on_progress=lambda done: tracker.progress("loading", done / total, rows_processed=done),
-    )
-    seconds = tracker.stage_done("loading", rows_processed=state.rows.height)
-    context.log.info(f"{state.rows.height:,} rows copied into {table} ({seconds:.2f}s)")
-    context.add_output_metadata({"staging_table": table, "rows": state.rows.height, "seconds": seconds})
-    return replace(state, stage_seconds={**state.stage_seconds, "loading": seconds})
+    with _tracker(postgres, state.import_id) as tracker:
+        total = max(state.rows.height, 1)
+        tracker.progress("loading", 0.0)
+        table = load_staging(
+            postgres.resolved_url(),
+            state.import_id,
+            state.rows,
+            on_progress=lambda done: tracker.progress("loading", done / total, rows_processed=done),
+        )
+        seconds = tracker.stage_done("loading", rows_processed=state.rows.height)
+        context.log.info(f"{state.rows.height:,} rows copied into {table} ({seconds:.2f}s)")
+        context.add_output_metadata({"staging_table": table, "rows": state.rows.height, "seconds": seconds})
+        return replace(state, stage_seconds={**state.stage_seconds, "loading": seconds})
 
 
 @dg.op(description="Upsert the staging table into products in one transaction, with the upload.completed event.")
 def merge(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    tracker = _tracker(postgres, state.import_id)
-    tracker.progress("merging", 0.0)
-    url = postgres.resolved_url()
-    rebuild = plan_search_index_rebuild(url, state.import_id, state.rows.height)
-    if rebuild:
-        context.log.info("Large change: search indexes dropped, to be rebuilt after the merge")
-    try:
-        result = merge_import(url, state.import_id, state.rows.height, state.stage_seconds)
-    except Exception:
+    with _tracker(postgres, state.import_id) as tracker:
+        tracker.progress("merging", 0.0)
+        url = postgres.resolved_url()
+        rebuild = plan_search_index_rebuild(url, state.import_id, state.rows.height)
         if rebuild:
-            ensure_search_indexes(url)
-        raise
-    seconds = tracker.stage_done("merging", rows_processed=state.rows.height)
-    context.log.info(
-        f"Merged: {result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged ({seconds:.2f}s)"
-    )
-    context.add_output_metadata(
-        {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "seconds": seconds}
-    )
-    return replace(state, rebuild_indexes=rebuild, stage_seconds={**state.stage_seconds, "merging": seconds})
+            context.log.info("Large change: search indexes dropped, to be rebuilt after the merge")
+        try:
+            result = merge_import(url, state.import_id, state.rows.height, state.stage_seconds)
+        except Exception:
+            if rebuild:
+                ensure_search_indexes(url)
+            raise
+        seconds = tracker.stage_done("merging", rows_processed=state.rows.height)
+        context.log.info(
+            f"Merged: {result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged ({seconds:.2f}s)"
+        )
+        context.add_output_metadata(
+            {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "seconds": seconds}
+        )
+        return replace(state, rebuild_indexes=rebuild, stage_seconds={**state.stage_seconds, "merging": seconds})
 
 
 @dg.op(description="Rebuild the search indexes if the merge dropped them (large imports).")
 def reindex(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    tracker = _tracker(postgres, state.import_id)
-    if state.rebuild_indexes:
-        tracker.progress("indexing", 0.0)
-        ensure_search_indexes(postgres.resolved_url())
-        seconds = tracker.stage_done("indexing", rows_processed=state.rows.height)
-        context.log.info(f"Search indexes rebuilt ({seconds:.2f}s)")
-        context.add_output_metadata({"rebuilt": True, "seconds": seconds})
-    else:
-        context.add_output_metadata({"rebuilt": False})
-    return state
+    with _tracker(postgres, state.import_id) as tracker:
+        if state.rebuild_indexes:
+            tracker.progress("indexing", 0.0)
+            ensure_search_indexes(postgres.resolved_url())
+            seconds = tracker.stage_done("indexing", rows_processed=state.rows.height)
+            context.log.info(f"Search indexes rebuilt ({seconds:.2f}s)")
+            context.add_output_metadata({"rebuilt": True, "seconds": seconds})
+        else:
+            context.add_output_metadata({"rebuilt": False})
+        return state
 
 
 @dg.op(description="Hand the upload.completed event to webhook delivery.")
 def notify(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
     # The event itself was written by the merge transaction (so it exists
     # exactly when the merge committed); delivery reads it from the outbox.
-    tracker = _tracker(postgres, state.import_id)
-    tracker.stage_done("notifying", rows_processed=state.rows.height)
-    context.log.info(f"upload.completed recorded for import {state.import_id}")
-    return state
+    with _tracker(postgres, state.import_id) as tracker:
+        tracker.stage_done("notifying", rows_processed=state.rows.height)
+        context.log.info(f"upload.completed recorded for import {state.import_id}")
+        return state
 
 
 @dg.op(description="Move the imported file to the processed folder.")

@@ -67,6 +67,8 @@ def recent_imports(url: str, limit: int = 20) -> list[dict]:
 
 @dataclass
 class ImportTracker:
+    """Progress of one import; use it in a `with` block so its connection closes."""
+
     url: str
     import_id: int
     _conn: psycopg.Connection | None = field(default=None, repr=False)
@@ -107,6 +109,9 @@ class ImportTracker:
         )
         self._connection().execute(query("import_progress"), params)
 
-    def close(self) -> None:
+    def __enter__(self) -> "ImportTracker":
+        return self
+
+    def __exit__(self, *exc) -> None:
         if self._conn is not None:
             self._conn.close()

@@ -9,6 +9,9 @@ until the build ends), writes from the app wait for the build. Small
 imports keep them and pay per row.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 
 from pipelines.database import connect
@@ -33,22 +36,25 @@ def _run_each(conn: psycopg.Connection, name: str) -> None:
             conn.execute(statement)
 
 
-def drop_search_indexes(url: str) -> None:
+@contextmanager
+def _index_session(url: str) -> Iterator[psycopg.Connection]:
+    """A connection holding the lock that lets one session at a time change the indexes."""
     with connect(url, autocommit=True) as conn:
         conn.execute(query("search_indexes_lock"))
         try:
-            _run_each(conn, "search_indexes_drop")
+            yield conn
         finally:
             conn.execute(query("search_indexes_unlock"))
+
+
+def drop_search_indexes(url: str) -> None:
+    with _index_session(url) as conn:
+        _run_each(conn, "search_indexes_drop")
 
 
 def ensure_search_indexes(url: str) -> None:
     """Create missing search indexes and replace ones a crash left invalid."""
-    with connect(url, autocommit=True) as conn:
-        conn.execute(query("search_indexes_lock"))
-        try:
-            for row in conn.execute(query("search_indexes_invalid")).fetchall():
-                conn.execute(with_table("search_index_drop_invalid", index=row["name"]))
-            _run_each(conn, "search_indexes_create")
-        finally:
-            conn.execute(query("search_indexes_unlock"))
+    with _index_session(url) as conn:
+        for row in conn.execute(query("search_indexes_invalid")).fetchall():
+            conn.execute(with_table("search_index_drop_invalid", index=row["name"]))
+        _run_each(conn, "search_indexes_create")
