@@ -14,16 +14,27 @@ the file is read as lines and the CSV structure is rebuilt column-wise:
 
 Everything runs inside Polars (Rust); there is no Python loop over rows.
 Line ends inside quoted values come back as `\\n`.
+
+The file is read in blocks of about CHUNK_BYTES that end where a record
+ends (after a line with an even number of quotes so far), so memory stays
+bounded by the block, not the file: a 5,000,000-row file is never held whole.
 """
 
 import codecs
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
 DELIMITERS = (",", ";", "\t")
+# Parsing a block takes many times its size in memory. Measured on a
+# 5,000,000-row file: 8 MB blocks 15.7 s / 341 MB peak, 16 MB 14.2 s / 513 MB,
+# 64 MB 14.5 s / 1,289 MB.
+CHUNK_BYTES = 16 << 20
 
 
 class FileRefused(Exception):
@@ -34,8 +45,9 @@ class FileRefused(Exception):
 class ParsedFile:
     header: list[str]
     delimiter: str
-    # one row per non-blank data record: line, last_line, fields, well_quoted
-    records: pl.DataFrame
+    # One (records, bytes read so far) per block of the file; records has the
+    # columns line, last_line, fields, well_quoted (non-blank records only).
+    chunks: Iterator[tuple[pl.DataFrame, int]]
 
 
 def _decode_check(path: Path) -> None:
@@ -66,34 +78,66 @@ def _decode_check(path: Path) -> None:
             ) from None
 
 
-def read_lines(path: Path) -> pl.Series:
-    """The file's physical lines as text, without line ends.
+def _open_utf8(path: Path) -> BinaryIO:
+    """The file as UTF-8 bytes.
 
     Encoding rule: UTF-8, with or without a byte-order mark. UTF-16 with a
-    byte-order mark (Excel's "Unicode text") is converted to UTF-8. Anything
-    else is refused with the line of the first invalid byte, never guessed.
+    byte-order mark (Excel's "Unicode text") is converted to UTF-8 (in memory:
+    such files come from spreadsheets and are small). Anything else is refused
+    with the line of the first invalid byte, never guessed.
     """
-    path = Path(path)
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    handle = path.open("rb")
+    if handle.read(2) not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        handle.seek(0)
+        return handle
+    with handle:
         try:
             text = path.read_bytes().decode("utf-16")
         except UnicodeDecodeError:
             raise FileRefused("The file starts like UTF-16 but is not valid UTF-16.") from None
-        source: Path | bytes = text.encode("utf-8")
-    else:
-        source = path
+    return io.BytesIO(text.encode("utf-8"))
+
+
+def _last_record_end(data: bytes) -> int | None:
+    """Offset just after the last line end at which no quoted value is open."""
+    quotes = data.count(b'"')
+    end = len(data)
+    while (newline := data.rfind(b"\n", 0, end)) >= 0:
+        quotes -= data.count(b'"', newline, end)
+        if quotes % 2 == 0:
+            return newline + 1
+        end = newline
+    return None
+
+
+def record_blocks(handle: BinaryIO, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The file in blocks of whole records of about `chunk_bytes` each.
+
+    A record that is still open at the end of a block (a multi-line quoted
+    value) moves to the next block, so every block starts a record.
+    """
+    pending = b""
+    while block := handle.read(chunk_bytes):
+        data = pending + block
+        end = _last_record_end(data)
+        if end is None:  # one record longer than the block: read on
+            pending = data
+            continue
+        yield data[:end]
+        pending = data[end:]
+    if pending:
+        yield pending
+
+
+def _lines(block: bytes, path: Path) -> pl.Series:
+    """A block's physical lines as text, without line ends."""
     try:
-        lines = pl.read_lines(source)["line"]
+        lines = pl.read_lines(block)["line"]
     except pl.exceptions.ComputeError as error:
         if "utf8" in str(error).lower() or "utf-8" in str(error).lower():
             _decode_check(path)
         raise
-    if len(lines) and lines[0].startswith("\ufeff"):
-        lines = lines.str.strip_prefix("\ufeff")
-    # Lines ending in CR alone inside a CRLF file keep nothing extra; a lone CR
-    # at a line end (mixed endings) is dropped too.
+    # A line ending in CR (CRLF files, or mixed endings) loses it.
     return lines.str.strip_suffix("\r")
 
 
@@ -112,11 +156,11 @@ def _field_pattern(delimiter: str) -> str:
     return f'{d}(?:"[^"]*(?:""[^"]*)*"|[^{d}"]*)'
 
 
-def split_records(lines: pl.Series, delimiter: str) -> pl.DataFrame:
+def split_records(lines: pl.Series, delimiter: str, first_line: int = 1) -> pl.DataFrame:
     """Group physical lines into records and split each into fields.
 
-    Returns columns: record (0-based), line and last_line (1-based physical
-    lines the record spans), fields, well_quoted.
+    Returns columns: record (0-based), line and last_line (physical lines
+    the record spans, counted from `first_line`), fields, well_quoted.
     Blank records are dropped (their lines still count).
     """
     line = pl.col("text")
@@ -124,7 +168,7 @@ def split_records(lines: pl.Series, delimiter: str) -> pl.DataFrame:
     frame = (
         lines.rename("text")
         .to_frame()
-        .with_row_index("line", offset=1)
+        .with_row_index("line", offset=first_line)
         .with_columns(quotes=quotes)
         .with_columns(record=((pl.col("quotes").cum_sum() - pl.col("quotes")) % 2 == 0).cum_sum() - 1)
     )
@@ -176,19 +220,41 @@ def _tokenize(records: pl.LazyFrame, delimiter: str) -> pl.LazyFrame:
     return pl.concat([plain, with_quotes])
 
 
-def parse_file(path: Path) -> ParsedFile:
-    """Read a CSV file into its header and its data records."""
-    lines = read_lines(path)
-    if lines.len() == 0 or (lines.str.strip_chars() == "").all():
-        raise FileRefused("The file is empty: it needs a header row (sku, name, description) and data rows.")
-    delimiter = detect_delimiter(lines[0])
-    records = split_records(lines, delimiter)
-    first = records.row(0, named=True)
-    if first["line"] != 1:
-        raise FileRefused("The file has no header row: line 1 is empty.")
-    header = [h.strip() for h in first["fields"]]
-    return ParsedFile(
-        header=header,
-        delimiter=delimiter,
-        records=records.slice(1).drop("record"),
-    )
+def parse_file(path: Path, chunk_bytes: int = CHUNK_BYTES) -> ParsedFile:
+    """Read a CSV file's header; its data records follow block by block.
+
+    Raises FileRefused at once for a file without a usable header; a bad
+    byte further on is refused when its block is read.
+    """
+    path = Path(path)
+    handle = _open_utf8(path)
+    try:
+        blocks = record_blocks(handle, chunk_bytes)
+        block = next(blocks, b"")
+        lines = _lines(block, path)
+        if lines.len() and lines[0].startswith("\ufeff"):
+            lines = lines.str.strip_prefix("\ufeff")
+        if (lines.str.strip_chars() == "").all():
+            if next(blocks, None) is None:
+                raise FileRefused("The file is empty: it needs a header row (sku, name, description) and data rows.")
+            raise FileRefused("The file has no header row: line 1 is empty.")
+        delimiter = detect_delimiter(lines[0])
+        records = split_records(lines, delimiter)
+        first = records.row(0, named=True)
+        if first["line"] != 1:
+            raise FileRefused("The file has no header row: line 1 is empty.")
+    except BaseException:
+        handle.close()
+        raise
+
+    def chunks() -> Iterator[tuple[pl.DataFrame, int]]:
+        with handle:
+            done = len(block)
+            yield records.slice(1).drop("record"), done
+            first_line = 1 + block.count(b"\n")
+            for later in blocks:
+                done += len(later)
+                yield split_records(_lines(later, path), delimiter, first_line).drop("record"), done
+                first_line += later.count(b"\n")
+
+    return ParsedFile(header=[h.strip() for h in first["fields"]], delimiter=delimiter, chunks=chunks())

@@ -2,9 +2,11 @@
 
 Each op is a thin layer over plain functions in this package; the ops add
 progress on the `imports` row, log lines and output metadata so the Dagster
-run page tells the story. Frames pass between ops in memory (one process,
-in-process executor): the source file stays in the landing folder until the
-merge has committed, so a crashed run loses nothing and is simply run again.
+run page tells the story. Rows pass between ops as files in the import's
+work folder (checked_rows.py), never as one frame of the whole file, so
+memory stays bounded at any file size. The source file stays in the landing
+folder until the merge has committed, so a crashed run loses nothing and is
+simply run again.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -12,18 +14,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
 
 from pipelines.bucket import S3Location, download, is_s3, s3_client
+from pipelines.checked_rows import check_into, work_folder
 from pipelines.csv_records import FileRefused
-from pipelines.deduplication import dedupe
+from pipelines.deduplication import find_winners, unique_rows
 from pipelines.import_runs import ImportTracker, create_import, find_import_by_run, queued_import_for
 from pipelines.merging import merge_import, plan_search_index_rebuild
 from pipelines.outcome import fail_import, file_digest, finish_import, local_copy
 from pipelines.resources import FoldersResource, PostgresResource
 from pipelines.search_indexes import ensure_search_indexes
-from pipelines.staging import load_staging
-from pipelines.validation import validate_file, write_rejects
+from pipelines.staging import load_staging, staging_table
 
 class ImportConfig(dg.Config):
     path: str
@@ -38,7 +39,8 @@ class ImportState:
     path: Path  # the local file being imported
     origin: str  # where it came from: that path, or an s3:// URL
     source: str
-    rows: pl.DataFrame
+    work: Path  # the checked rows (checked_rows.py)
+    rows: int  # rows going on to the next step
     stage_seconds: dict
     rebuild_indexes: bool = False
 
@@ -69,72 +71,78 @@ def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: Pos
                 context.log.info(f"Downloaded {origin} ({path.stat().st_size:,} bytes)")
             size = path.stat().st_size
             tracker.progress("validating", 0.0, file_size=size)
+            work = work_folder(folders.folders().work, import_id)
             with ThreadPoolExecutor(1) as pool:  # hashing overlaps parsing; both release the GIL
                 digest = pool.submit(file_digest, path)
-                checked = validate_file(path)
-            tracker.progress("validating", 0.9, content_hash=digest.result())
+                checked = check_into(
+                    path,
+                    work,
+                    folders.folders().rejects / f"{import_id}.csv",
+                    on_progress=lambda rows, done: tracker.progress(
+                        "validating", 0.95 * min(done / max(size, 1), 1.0), rows_processed=rows
+                    ),
+                )
+            tracker.progress("validating", 0.95, content_hash=digest.result())
         except (FileRefused, FileNotFoundError, IsADirectoryError) as refused:
             message = str(refused) if isinstance(refused, FileRefused) else f"Cannot read {path}: {refused.strerror}."
             raise dg.Failure(description=message) from None
-        rejects_path = None
-        if checked.rejects.height:
-            rejects_path = str(write_rejects(checked.rejects, folders.folders().rejects / f"{import_id}.csv"))
+        rejects_path = str(checked.rejects_path) if checked.rejects_path else None
         seconds = tracker.stage_done(
             "validating",
             rows_processed=checked.rows_total,
             rows_seen=checked.rows_total,
-            rows_valid=checked.valid.height,
-            rows_rejected=checked.rejects.height,
+            rows_valid=checked.rows_valid,
+            rows_rejected=checked.rows_rejected,
             rejects_path=rejects_path,
         )
         context.log.info(
-            f"{checked.rows_total:,} rows read, {checked.valid.height:,} valid, "
-            f"{checked.rejects.height:,} rejected in {seconds:.2f}s"
+            f"{checked.rows_total:,} rows read, {checked.rows_valid:,} valid, "
+            f"{checked.rows_rejected:,} rejected in {seconds:.2f}s"
             + (f"; rejects written to {rejects_path}" if rejects_path else "")
         )
-        for line, reason in checked.rejects.select("line", "reason").head(5).iter_rows():
+        for line, reason in checked.first_problems.head(5).iter_rows():
             context.log.warning(f"line {line}: {reason}")
         context.add_output_metadata(
             {
                 "import_id": import_id,
                 "rows_total": checked.rows_total,
-                "rows_valid": checked.valid.height,
-                "rows_rejected": checked.rejects.height,
+                "rows_valid": checked.rows_valid,
+                "rows_rejected": checked.rows_rejected,
                 "rejects_path": rejects_path or "",
                 "delimiter": repr(checked.delimiter),
                 "seconds": seconds,
             }
         )
-        return ImportState(import_id, path, origin, source, checked.valid, {"validating": seconds})
+        return ImportState(import_id, path, origin, source, work, checked.rows_valid, {"validating": seconds})
 
 
 @dg.op(description="Keep one row per SKU (case-insensitive) with DuckDB; the last row in the file wins.")
 def deduplicate(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
     with _tracker(postgres, state.import_id) as tracker:
         tracker.progress("deduplicating", 0.0, rows_processed=0)
-        unique = dedupe(state.rows)
-        duplicates = state.rows.height - unique.height
-        seconds = tracker.stage_done("deduplicating", rows_processed=unique.height, duplicates_in_file=duplicates)
-        context.log.info(f"{duplicates:,} duplicate SKUs removed, {unique.height:,} products remain ({seconds:.2f}s)")
-        context.add_output_metadata({"duplicates_in_file": duplicates, "unique_skus": unique.height, "seconds": seconds})
-        return replace(state, rows=unique, stage_seconds={**state.stage_seconds, "deduplicating": seconds})
+        result = find_winners(state.work)
+        seconds = tracker.stage_done("deduplicating", rows_processed=result.unique, duplicates_in_file=result.duplicates)
+        context.log.info(f"{result.duplicates:,} duplicate SKUs removed, {result.unique:,} products remain ({seconds:.2f}s)")
+        context.add_output_metadata({"duplicates_in_file": result.duplicates, "unique_skus": result.unique, "seconds": seconds})
+        return replace(state, rows=result.unique, stage_seconds={**state.stage_seconds, "deduplicating": seconds})
 
 
 @dg.op(description="COPY the rows into an UNLOGGED staging table.")
 def stage(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
     with _tracker(postgres, state.import_id) as tracker:
-        total = max(state.rows.height, 1)
+        total = max(state.rows, 1)
         tracker.progress("loading", 0.0)
-        table = load_staging(
+        copied = load_staging(
             postgres.resolved_url(),
             state.import_id,
-            state.rows,
+            unique_rows(state.work),
             on_progress=lambda done: tracker.progress("loading", done / total, rows_processed=done),
         )
-        seconds = tracker.stage_done("loading", rows_processed=state.rows.height)
-        context.log.info(f"{state.rows.height:,} rows copied into {table} ({seconds:.2f}s)")
-        context.add_output_metadata({"staging_table": table, "rows": state.rows.height, "seconds": seconds})
-        return replace(state, stage_seconds={**state.stage_seconds, "loading": seconds})
+        seconds = tracker.stage_done("loading", rows_processed=copied)
+        table = staging_table(state.import_id)
+        context.log.info(f"{copied:,} rows copied into {table} ({seconds:.2f}s)")
+        context.add_output_metadata({"staging_table": table, "rows": copied, "seconds": seconds})
+        return replace(state, rows=copied, stage_seconds={**state.stage_seconds, "loading": seconds})
 
 
 @dg.op(description="Upsert the staging table into products in one transaction, with the upload.completed event.")
@@ -142,16 +150,16 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
     with _tracker(postgres, state.import_id) as tracker:
         tracker.progress("merging", 0.0)
         url = postgres.resolved_url()
-        rebuild = plan_search_index_rebuild(url, state.import_id, state.rows.height)
+        rebuild = plan_search_index_rebuild(url, state.import_id, state.rows)
         if rebuild:
             context.log.info("Large change: search indexes dropped, to be rebuilt after the merge")
         try:
-            result = merge_import(url, state.import_id, state.rows.height, state.stage_seconds)
+            result = merge_import(url, state.import_id, state.rows, state.stage_seconds)
         except Exception:
             if rebuild:
                 ensure_search_indexes(url)
             raise
-        seconds = tracker.stage_done("merging", rows_processed=state.rows.height)
+        seconds = tracker.stage_done("merging", rows_processed=state.rows)
         context.log.info(
             f"Merged: {result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged ({seconds:.2f}s)"
         )
@@ -167,7 +175,7 @@ def reindex(context: dg.OpExecutionContext, state: ImportState, postgres: Postgr
         if state.rebuild_indexes:
             tracker.progress("indexing", 0.0)
             ensure_search_indexes(postgres.resolved_url())
-            seconds = tracker.stage_done("indexing", rows_processed=state.rows.height)
+            seconds = tracker.stage_done("indexing", rows_processed=state.rows)
             context.log.info(f"Search indexes rebuilt ({seconds:.2f}s)")
             context.add_output_metadata({"rebuilt": True, "seconds": seconds})
         else:
@@ -180,7 +188,7 @@ def notify(context: dg.OpExecutionContext, state: ImportState, postgres: Postgre
     # The event itself was written by the merge transaction (so it exists
     # exactly when the merge committed); delivery reads it from the outbox.
     with _tracker(postgres, state.import_id) as tracker:
-        tracker.stage_done("notifying", rows_processed=state.rows.height)
+        tracker.stage_done("notifying", rows_processed=state.rows)
         context.log.info(f"upload.completed recorded for import {state.import_id}")
         return state
 

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 from pipelines.bucket import S3Location, is_s3, move_object, s3_client
+from pipelines.checked_rows import remove_work, work_folder
 from pipelines.database import connect
 from pipelines.events import UPLOAD_FAILED, record_event, upload_event
 from pipelines.sql_files import query
@@ -63,6 +64,7 @@ def finish_import(url: str, import_id: int, origin: str, source: str, folders: F
     with connect(url) as conn:
         conn.execute(query("import_finish"), {"import_id": import_id, "file_path": final})
     drop_staging(url, import_id)
+    remove_work(work_folder(folders.work, import_id))
     return final
 
 
@@ -71,7 +73,8 @@ def fail_import(url: str, import_id: int, error: str, origin: str | None, source
 
     The import row and its upload.failed event are written together, with
     where the file went; an import whose merge already committed is left as
-    succeeded (returns False). Nothing is deleted: the file goes to failed/.
+    succeeded (returns False). The file goes to failed/; only the import's
+    staging table and work folder (rebuilt from the file on a retry) go.
     """
     with connect(url) as conn:
         with conn.transaction():
@@ -84,4 +87,5 @@ def fail_import(url: str, import_id: int, error: str, origin: str | None, source
             ).fetchone()
             record_event(conn, UPLOAD_FAILED, upload_event(import_id, summary), import_id)
     drop_staging(url, import_id)
+    remove_work(work_folder(folders.work, import_id))
     return True

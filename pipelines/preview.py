@@ -1,15 +1,17 @@
 """"Check only": what importing a file would do, without changing anything."""
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from pipelines.checked_rows import check_into
 from pipelines.database import connect
-from pipelines.deduplication import dedupe
+from pipelines.deduplication import find_winners, unique_rows
+from pipelines.settings import Folders
 from pipelines.sql_files import with_table
 from pipelines.staging import copy_rows
-from pipelines.validation import validate_file
 
 PREVIEW_TABLE = "import_preview"
 
@@ -26,20 +28,27 @@ class Preview:
 
 
 def preview_file(url: str, path: Path, problems: int = 20) -> Preview:
-    """Validate, de-duplicate and compare with products; raises FileRefused."""
-    checked = validate_file(path)
-    unique = dedupe(checked.valid)
-    with connect(url) as conn:
-        with conn.transaction():
-            conn.execute(with_table("preview_create", staging=PREVIEW_TABLE))
-            copy_rows(conn, PREVIEW_TABLE, unique)
-            counts = conn.execute(with_table("preview_changes", staging=PREVIEW_TABLE)).fetchone()
+    """Validate, de-duplicate and compare with products; raises FileRefused.
+
+    The same steps as an import, into a scratch work folder and a temporary
+    table that vanish afterwards.
+    """
+    work_root = Folders.from_env().create().work
+    with tempfile.TemporaryDirectory(prefix="preview-", dir=work_root) as scratch:
+        scratch = Path(scratch)
+        checked = check_into(path, scratch / "rows", scratch / "rejects.csv")
+        deduplicated = find_winners(scratch / "rows")
+        with connect(url) as conn:
+            with conn.transaction():
+                conn.execute(with_table("preview_create", staging=PREVIEW_TABLE))
+                copy_rows(conn, PREVIEW_TABLE, unique_rows(scratch / "rows"))
+                counts = conn.execute(with_table("preview_changes", staging=PREVIEW_TABLE)).fetchone()
     return Preview(
         rows_total=checked.rows_total,
-        rejected=checked.rejects.height,
-        duplicates_in_file=checked.valid.height - unique.height,
+        rejected=checked.rows_rejected,
+        duplicates_in_file=deduplicated.duplicates,
         created=counts["created"],
         updated=counts["updated"],
         unchanged=counts["unchanged"],
-        first_problems=checked.rejects.select("line", "reason").head(problems),
+        first_problems=checked.first_problems.head(problems),
     )

@@ -1,17 +1,18 @@
 """Validation of a products CSV: header mapping, row rules, rejects file.
 
-The output is two frames: the valid rows (line, sku, name, description,
-sku_key) and the rejected ones (line, reason, sku, name, description), both
-in file order. Nothing is dropped without a reason.
+Each block of the file gives two frames: the valid rows (line, sku, name,
+description, sku_key) and the rejected ones (line, reason, sku, name,
+description), both in file order. Nothing is dropped without a reason.
 """
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.csv_records import FileRefused, parse_file
+from pipelines.csv_records import CHUNK_BYTES, FileRefused, parse_file
 from pipelines.sku import sku_key
 
 COLUMNS = ("sku", "name", "description")
@@ -29,6 +30,20 @@ _ALIAS_TO_COLUMN = {alias: column for column, aliases in ALIASES.items() for ali
 
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class CheckedRows:
+    rows_total: int
+    valid: pl.DataFrame
+    rejects: pl.DataFrame
+    bytes_read: int = 0  # of the file, through this block
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    delimiter: str
+    chunks: Iterator[CheckedRows]  # one per block of the file, in file order
 
 
 @dataclass(frozen=True)
@@ -64,12 +79,35 @@ def map_header(header: list[str]) -> dict[str, int]:
     return positions
 
 
-def validate_file(path: Path) -> ValidatedFile:
-    """Read and check a CSV file; raises FileRefused for a file as a whole."""
-    parsed = parse_file(path)
+def check_file(path: Path, chunk_bytes: int = CHUNK_BYTES) -> CheckedFile:
+    """Read and check a CSV file block by block.
+
+    Raises FileRefused for a file as a whole: at once for its header, while
+    iterating for a bad byte further on.
+    """
+    parsed = parse_file(path, chunk_bytes)
     positions = map_header(parsed.header)
     width = len(parsed.header)
-    records = parsed.records
+    return CheckedFile(
+        parsed.delimiter,
+        (replace(check_records(records, positions, width), bytes_read=done) for records, done in parsed.chunks),
+    )
+
+
+def validate_file(path: Path) -> ValidatedFile:
+    """The whole file's valid and rejected rows at once (small files, tests)."""
+    checked = check_file(path)
+    parts = list(checked.chunks)
+    return ValidatedFile(
+        rows_total=sum(part.rows_total for part in parts),
+        valid=pl.concat([part.valid for part in parts]),
+        rejects=pl.concat([part.rejects for part in parts]),
+        delimiter=checked.delimiter,
+    )
+
+
+def check_records(records: pl.DataFrame, positions: dict[str, int], width: int) -> CheckedRows:
+    """Apply the row rules to parsed records (see csv_records.split_records)."""
     fields = pl.col("fields")
     values = {
         column: (
@@ -125,7 +163,7 @@ def validate_file(path: Path) -> ValidatedFile:
         pl.col("description").fill_null(""),
         sku_key=sku_key(pl.col("sku")),
     )
-    return ValidatedFile(rows_total=records.height, valid=valid, rejects=rejects, delimiter=parsed.delimiter)
+    return CheckedRows(rows_total=records.height, valid=valid, rejects=rejects)
 
 
 def spreadsheet_safe(column: pl.Expr) -> pl.Expr:
@@ -134,13 +172,49 @@ def spreadsheet_safe(column: pl.Expr) -> pl.Expr:
     return pl.when(starts).then(pl.lit("'") + column).otherwise(column)
 
 
-def write_rejects(rejects: pl.DataFrame, path: Path) -> Path:
-    """Write the rejected rows as CSV (line, reason, sku, name, description)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    safe = rejects.with_columns(
-        spreadsheet_safe(pl.col(c)).alias(c) for c in ("reason", "sku", "name", "description")
-    )
-    temporary = path.with_name(f".{path.name}.tmp")
-    safe.write_csv(temporary)
-    temporary.replace(path)
-    return path
+class RejectsFile:
+    """The rejects CSV (line, reason, sku, name, description), written block by block.
+
+    It appears under its name only when closed with at least one row, so a
+    reader never sees half of it and a file without rejects leaves none.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.rows = 0
+        self._temporary = self.path.with_name(f".{self.path.name}.tmp")
+        self._handle = None
+
+    def add(self, rejects: pl.DataFrame) -> None:
+        if not rejects.height:
+            return
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self._temporary.open("wb")
+        safe = rejects.with_columns(
+            spreadsheet_safe(pl.col(c)).alias(c) for c in ("reason", "sku", "name", "description")
+        )
+        safe.write_csv(self._handle, include_header=self.rows == 0)
+        self.rows += rejects.height
+
+    def close(self) -> Path | None:
+        """Put the file in place; returns its path, or None without rejects."""
+        if self._handle is None:
+            return None
+        self._handle.close()
+        self._handle = None
+        self._temporary.replace(self.path)
+        return self.path
+
+    def discard(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        self._temporary.unlink(missing_ok=True)
+
+
+def write_rejects(rejects: pl.DataFrame, path: Path) -> Path | None:
+    """Write rejected rows as the rejects CSV in one go."""
+    rejects_file = RejectsFile(path)
+    rejects_file.add(rejects)
+    return rejects_file.close()
