@@ -1,13 +1,13 @@
 """Which files in the landing folder are ready to import.
 
-A file is ready when it has not changed for SETTLE_SECONDS: either its
-modification time is already that old when first seen, or two looks in a row
-see the same size, modification time and inode (Dagster's daemon looks every
-5 seconds at best). A copy or upload in progress keeps changing. Hidden
-files and the temporary names of browsers, rsync and editors are skipped.
-The sensor keeps the state of each file it has seen in its cursor, so a file
-is requested once, and a new file later dropped under the same name (a new
-inode or mtime) is requested again.
+A file is ready when it has not changed for the settle time
+(LANDING_SETTLE_SECONDS, 1 s by default): its modification time is that old,
+or its size, modification time and inode have looked the same for that long
+(for a clock that runs ahead on a network share). A copy or upload in
+progress keeps changing. Hidden files and the temporary names of browsers,
+rsync and editors are skipped. The sensor keeps the state of each file it has
+seen in its cursor, so a file is requested once, and a new file later dropped
+under the same name (a new inode or mtime) is requested again.
 """
 
 import json
@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SETTLE_SECONDS = 2.0
+from pipelines.settings import landing_settle_seconds
 
 IMPORTABLE_SUFFIXES = (".csv",)
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", "~")
@@ -45,12 +45,16 @@ def is_candidate(path: Path) -> bool:
     )
 
 
-def scan_landing(folder: Path, cursor: str | None, now: float | None = None) -> tuple[list[ReadyFile], str]:
+def scan_landing(
+    folder: Path, cursor: str | None, now: float | None = None, settle: float | None = None
+) -> tuple[list[ReadyFile], str]:
     """Return the files ready to import now and the cursor for the next look.
 
-    Cursor: {name: {"sig": [size, mtime_ns, inode], "requested": bool}}.
+    Cursor: {name: {"sig": [size, mtime_ns, inode], "since": when that
+    signature was first seen, "requested": bool}}.
     """
     now = time.time() if now is None else now
+    settle = landing_settle_seconds() if settle is None else settle
     previous: dict = json.loads(cursor) if cursor else {}
     state: dict = {}
     ready: list[ReadyFile] = []
@@ -62,12 +66,12 @@ def scan_landing(folder: Path, cursor: str | None, now: float | None = None) -> 
             if signature is None:
                 continue
             before = previous.get(path.name, {})
-            requested = False
-            settled = now - signature[1] / 1e9 >= SETTLE_SECONDS
-            if before.get("sig") == signature or (settled and not before):
+            same = before.get("sig") == signature
+            since = before.get("since", now) if same else now
+            requested = same and before.get("requested", False)
+            if not requested and now - min(since, signature[1] / 1e9) >= settle:
                 requested = True
-                if not before.get("requested"):
-                    size, mtime_ns, inode = signature
-                    ready.append(ReadyFile(path, f"{path.name}:{size}:{mtime_ns}:{inode}"))
-            state[path.name] = {"sig": signature, "requested": requested}
+                size, mtime_ns, inode = signature
+                ready.append(ReadyFile(path, f"{path.name}:{size}:{mtime_ns}:{inode}"))
+            state[path.name] = {"sig": signature, "since": since, "requested": requested}
     return ready, json.dumps(state, sort_keys=True)

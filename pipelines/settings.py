@@ -20,6 +20,11 @@ def landing_url() -> str:
     return os.environ.get("LANDING_URL", "")
 
 
+def landing_settle_seconds() -> float:
+    """How long a landing file must stay unchanged before it is imported."""
+    return float(os.environ.get("LANDING_SETTLE_SECONDS") or 1.0)
+
+
 def dagster_url() -> str:
     """Where users open the Dagster UI (links from the admin app)."""
     return os.environ.get("DAGSTER_URL") or f"http://127.0.0.1:{os.environ.get('DAGSTER_PORT', '3000')}"
@@ -35,7 +40,7 @@ class Folders:
     processed: Path
     failed: Path
     rejects: Path
-    work: Path  # local copies of files fetched from a bucket, while they import
+    work: Path  # per-import scratch: checked rows, bucket downloads (removed when done)
 
     @classmethod
     def from_env(cls) -> "Folders":
