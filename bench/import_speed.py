@@ -13,13 +13,15 @@ server, each measurement on a fresh database and in a process of its own
    CONFLICT DO UPDATE (after DISTINCT ON, since one statement cannot touch a
    row twice) into the same products table, search indexes included.
 5. bare floor: the same into a table with only the key indexes.
+5b. indexed floor: the bare floor, then the search indexes built after it,
+   so that it ends where an import ends.
 6. dlt: a dlt pipeline to the same server, write_disposition="merge" on the
    normalized SKU, fed Arrow tables.
 7. seed-style: SQLAlchemy ORM, batches of 1,000 rows: look up existing SKUs
    case-insensitively, update or add, commit per batch.
 
---big uses 5,000,000 rows (one run, product-importer and the bare floor
-only). Results: bench/results/import_speed[_big].json and .png.
+--big uses 5,000,000 rows (one run, product-importer and the two bare
+floors only). Results: bench/results/import_speed[_big].json and .png.
 """
 
 import argparse
@@ -50,6 +52,7 @@ LABELS = {
     "changed": "product-importer, 10% changed + 5% new",
     "floor": "floor: COPY + INSERT ON CONFLICT",
     "bare_floor": "bare floor (key indexes only)",
+    "indexed_floor": "bare floor + search indexes built after",
     "dlt": "dlt, merge",
     "seed": "seed-style ORM, batches of 1,000",
 }
@@ -114,7 +117,8 @@ def measure(server_url: str, files: dict[str, Path], repeat: int, peers: bool, b
             if not big:
                 record("again", contender("importer", files["base"], url))
                 record("changed", contender("importer", files["changed"], url))
-        names = ["bare_floor"] if big else ["floor", "bare_floor"] + (["dlt", "seed"] if peers else [])
+        floors = ["bare_floor", "indexed_floor"]
+        names = floors if big else ["floor", *floors] + (["dlt", "seed"] if peers else [])
         for name in names:
             with FreshDatabase(server_url) as url:
                 record(name, contender(name, files["base"], url))
@@ -137,7 +141,7 @@ def summarize(runs: dict[str, list[dict]], rows: int) -> dict:
             names = results[0]["stages"].keys()
             summary[key]["stages"] = {n: round(statistics.median(r["stages"].get(n, 0) for r in results), 3) for n in names}
     for key in summary:
-        for base in ("floor", "bare_floor"):
+        for base in ("floor", "bare_floor", "indexed_floor"):
             if base in summary:
                 summary[key][f"x_{base}"] = round(summary[key]["seconds"] / summary[base]["seconds"], 2)
     return summary
@@ -192,10 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{rows:,} rows, {size_mb:.1f} MB; {machine}", flush=True)
         summary = summarize(measure(server_url, files, repeat, peers, args.big), rows)
 
-    print(f"\n{'':42} {'seconds':>8} {'rows/s':>9} {'x floor':>8} {'x bare':>7} {'peak MB':>8}")
+    print(f"\n{'':42} {'seconds':>8} {'rows/s':>9} {'x floor':>8} {'x bare':>7} {'x b+idx':>8} {'peak MB':>8}")
     for item in summary.values():
         print(f"{item['label']:42} {item['seconds']:8.2f} {item['rows_per_second']:9,} "
-              f"{item.get('x_floor', float('nan')):8.2f} {item.get('x_bare_floor', float('nan')):7.2f} {item['peak_mb']:8.0f}")
+              f"{item.get('x_floor', float('nan')):8.2f} {item.get('x_bare_floor', float('nan')):7.2f} "
+              f"{item.get('x_indexed_floor', float('nan')):8.2f} {item['peak_mb']:8.0f}")
     stages = summary["fresh"]["stages"]
     print("\nproduct-importer, fresh, per stage (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
 
