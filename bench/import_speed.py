@@ -137,6 +137,8 @@ def summarize(runs: dict[str, list[dict]], rows: int) -> dict:
             "peak_mb": statistics.median(r["peak_mb"] for r in results),
             "samples": [round(r["seconds"], 3) for r in results],
         }
+        if "counts" in results[0]:
+            summary[key]["counts"] = results[0]["counts"]
         if "stages" in results[0]:
             names = results[0]["stages"].keys()
             summary[key]["stages"] = {n: round(statistics.median(r["stages"].get(n, 0) for r in results), 3) for n in names}
@@ -177,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big", action="store_true", help="5,000,000 rows, one run, product-importer and the bare floor")
     parser.add_argument("--no-peers", action="store_true", help="leave out dlt and the seed-style ORM")
     parser.add_argument("--database-url", help="server to measure on (default: DATABASE_URL, else the embedded one)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help=f"where to write JSON and chart (default {RESULTS})")
     args = parser.parse_args(argv)
     rows, repeat = (5_000_000, 1) if args.big else (args.rows, args.repeat)
     # dlt and matplotlib come with `uv run --group bench`; without them the
@@ -204,18 +207,19 @@ def main(argv: list[str] | None = None) -> int:
     stages = summary["fresh"]["stages"]
     print("\nproduct-importer, fresh, per stage (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
 
-    RESULTS.mkdir(exist_ok=True)
+    results = args.results
+    results.mkdir(parents=True, exist_ok=True)
     name = "import_speed_big" if args.big else "import_speed"
     date = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    (RESULTS / f"{name}.json").write_text(
+    (results / f"{name}.json").write_text(
         json.dumps({"date": date, "machine": machine, "rows": rows, "file_mb": round(size_mb, 1), "repeat": repeat,
                     "results": summary}, indent=2) + "\n"
     )
     if importlib.util.find_spec("matplotlib"):
-        chart(summary, RESULTS / f"{name}.png", f"{rows:,} products ({size_mb:.0f} MB), {machine}, {date[:10]}")
-        print(f"\nwrote {RESULTS / name}.json and .png")
+        chart(summary, results / f"{name}.png", f"{rows:,} products ({size_mb:.0f} MB), {machine}, {date[:10]}")
+        print(f"\nwrote {results / name}.json and .png")
     else:
-        print(f"\nwrote {RESULTS / name}.json (no chart: matplotlib is in the bench group)")
+        print(f"\nwrote {results / name}.json (no chart: matplotlib is in the bench group)")
     return 0
 
 

@@ -10,12 +10,15 @@ Reports the median of each size and where the time went: until the run
 started (sensor look + run launch) and from there to the commit. Every large
 drop is a different file of new products (a real import, not an unchanged
 re-import), and the next drop waits until the previous import is done,
-search-index rebuild included, so drops never wait on each other.
+search-index rebuild included, so drops never wait on each other; then a
+random 3-8 s more, so that drops arrive at independent moments as they do
+in use, not in step with the sensor's rhythm.
 """
 
 import argparse
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -101,10 +104,13 @@ def main(argv: list[str] | None = None) -> int:
             # The first drop also waits for the sensor's first tick; it is not counted.
             drop_and_wait(url, landing, small, "warm-up.csv")
             results = {"small": [], "large": []}
+            pause = random.Random(1).uniform
             for i in range(args.small):
+                time.sleep(pause(3, 8))
                 results["small"].append(drop_and_wait(url, landing, small, f"small-{i}.csv"))
                 print(f"  1,000 rows: {results['small'][-1]['total']:.2f} s", flush=True)
             for i in range(args.large):
+                time.sleep(pause(3, 8))
                 results["large"].append(drop_and_wait(url, landing, large[i], f"large-{i}.csv"))
                 print(f"  {args.large_rows:,} rows: {results['large'][-1]['total']:.2f} s", flush=True)
         finally:

@@ -9,13 +9,18 @@ from pipelines.settings import dagster_home
 # monitoring marks runs whose worker died as failed instead of "started".
 # The default run coordinator launches a sensor's run at once; `dagster dev`
 # would otherwise queue it and wait for the queue daemon's next poll
-# (measured: seconds of the drop-to-commit time of a small file).
+# (measured: seconds of the drop-to-commit time of a small file). The warm
+# run launcher forks runs from a process that has the code loaded instead of
+# starting a new Python for each (see pipelines/run_launcher.py).
 LOCAL_DAGSTER_YAML = """\
 telemetry:
   enabled: false
 run_coordinator:
   module: dagster._core.run_coordinator
   class: DefaultRunCoordinator
+run_launcher:
+  module: pipelines.run_launcher
+  class: WarmRunLauncher
 run_monitoring:
   enabled: true
   poll_interval_seconds: 15

@@ -3,19 +3,19 @@
 import dagster as dg
 
 from pipelines.bucket_sensor import landing_bucket_sensor
-from pipelines.failed_run_sensor import import_run_failed
+from pipelines.failed_run_sensor import import_run_canceled, import_run_failed
 from pipelines.import_job import import_products
 from pipelines.landing_sensor import landing_folder_sensor
 from pipelines.resources import BucketResource, FoldersResource, PostgresResource
 
 defs = dg.Definitions(
     jobs=[import_products],
-    sensors=[landing_folder_sensor, landing_bucket_sensor, import_run_failed],
+    sensors=[landing_folder_sensor, landing_bucket_sensor, import_run_failed, import_run_canceled],
     resources={
         "postgres": PostgresResource.from_env(),
         "folders": FoldersResource.from_env(),
         "bucket": BucketResource.from_env(),
-        # Frames pass between the ops of one in-process run; see import_job.py.
+        # Ops pass small state (paths, counts) within one in-process run; see import_job.py.
         "io_manager": dg.mem_io_manager,
     },
 )

