@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-IMPORTABLE_SUFFIXES = (".csv",)
+IMPORTABLE_SUFFIXES = (".csv", ".csv.gz")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines.settings import landing_settle_seconds
 
-IMPORTABLE_SUFFIXES = (".csv",)
+IMPORTABLE_SUFFIXES = (".csv", ".csv.gz")
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", "~")
 
 

@@ -19,7 +19,7 @@ from pipelines.settings import Folders
 def safe_name(name: str) -> str:
     name = Path(name or "upload.csv").name
     name = re.sub(r"[^\w.\- ]+", "_", name).strip(" .") or "upload.csv"
-    return name if name.lower().endswith(".csv") else f"{name}.csv"
+    return name if name.lower().endswith((".csv", ".csv.gz")) else f"{name}.csv"
 
 
 def submit_upload(url: str, folders: Folders, name: str, content: BinaryIO) -> int:

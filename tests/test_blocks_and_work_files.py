@@ -117,3 +117,28 @@ def test_duplicates_in_different_blocks_keep_the_last_row(tmp_path):
     assert kept.filter(pl.col("sku_key") == "s5").select("sku", "name").row(0) == ("s5", "Lower case last")
     expected = {line.split(",")[0].lower(): number for number, line in enumerate(lines, start=2)}
     assert dict(kept.select("sku_key", "line").rows()) == expected
+
+
+def test_a_gzip_file_reads_like_the_plain_one(tmp_path):
+    import gzip
+
+    packed = tmp_path / "products_1000.csv.gz"
+    packed.write_bytes(gzip.compress(REAL_1000.read_bytes()))
+    plain = list(check_file(REAL_1000, 4096).chunks)
+    unpacked = list(check_file(packed, 4096).chunks)
+    assert pl.concat([b.valid for b in unpacked]).rows() == pl.concat([b.valid for b in plain]).rows()
+    # Progress counts the stored (compressed) bytes, so it ends at the file's size.
+    assert unpacked[-1].bytes_read == packed.stat().st_size
+
+
+def test_a_bad_gzip_file_is_refused_with_a_clear_message(tmp_path):
+    import gzip
+
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(REAL_1000.read_bytes())[:20_000])
+    with pytest.raises(FileRefused, match="not valid gzip"):
+        list(check_file(cut, 4096).chunks)
+    latin1 = tmp_path / "latin1.csv.gz"
+    latin1.write_bytes(gzip.compress("sku,name\nA1,Alpha\nA2,Caf\xe9\n".encode("latin-1")))
+    with pytest.raises(FileRefused, match=r"byte 0xE9 at line 3"):
+        list(check_file(latin1).chunks)

@@ -215,3 +215,13 @@ def test_an_import_whose_run_died_is_marked_failed_by_the_sensor(db_url, folders
     assert not path.exists() and Path(row["file_path"]).parent == Path(folders.failed_dir)
     assert [e["type"] for e in events(db_url)] == ["upload.failed"]
     assert products() == {}
+
+
+def test_a_gzip_file_imports_like_the_plain_one(run_job, products, landing_file):
+    import gzip
+
+    path = landing_file("products_1000.csv.gz", gzip.compress((REAL_FIXTURES / "products_1000.csv").read_bytes()))
+    row = run_job(path)
+    assert row["status"] == "succeeded", row["error"]
+    assert (row["rows_seen"], row["created"], row["duplicates_in_file"]) == (1000, 999, 1)
+    assert len(products()) == 999

@@ -90,6 +90,12 @@ def test_a_file_unchanged_for_a_while_is_taken_at_first_sight(folders, landing_f
     assert look(folders, cursor, time.time())[0] == []
 
 
+def test_gzip_files_are_taken_too(folders, landing_file):
+    landing_file("products.csv.gz", b"\x1f\x8b")
+    ready, _ = look(folders, None, time.time() + 3600)
+    assert names(ready) == ["products.csv.gz"]
+
+
 def test_hidden_temporary_and_other_files_are_ignored(folders, landing_file):
     for name in [".products.csv", "upload.csv.tmp", "upload.csv.part", "notes.txt", "~lock.csv"]:
         landing_file(name, "sku,name\nA,B\n")

@@ -43,7 +43,7 @@ def check_file(upload) -> None:
         st.session_state["preview"] = {"name": upload.name, "error": str(refused)}
 
 
-upload = st.file_uploader("CSV file", type=["csv"], key="upload")
+upload = st.file_uploader("CSV file (or .csv.gz)", type=["csv", "gz"], key="upload")
 check_only = st.toggle("Check only: show what would change, import nothing", key="check_only")
 if st.button("Check file" if check_only else "Import", type="primary", disabled=upload is None, key="start"):
     st.session_state.pop("import_id", None)
