@@ -87,12 +87,17 @@ def run_job(db_url, folders):
 
     def run(path: Path, source: str = "folder", import_id: int = 0) -> dict:
         config = {"path": str(path), "source": source, "import_id": import_id}
-        result = job.execute_in_process(
-            run_config={"ops": {"validate": {"config": config}}},
-            resources={"postgres": PostgresResource(url=db_url), "folders": folders, "io_manager": dg.mem_io_manager},
-            instance=dg.DagsterInstance.ephemeral(),
-            raise_on_error=False,
-        )
+        # Disposed here, in this thread: left to the garbage collector, its
+        # SQLite connections were finalized in whatever thread ran next (an
+        # AppTest script thread), logging errors whose tracebacks re-entered
+        # ast.parse mid-compile and broke it on Python 3.11 (CPython gh-106905).
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = job.execute_in_process(
+                run_config={"ops": {"validate": {"config": config}}},
+                resources={"postgres": PostgresResource(url=db_url), "folders": folders, "io_manager": dg.mem_io_manager},
+                instance=instance,
+                raise_on_error=False,
+            )
         row = find_import_by_run(db_url, result.run_id)
         assert row is not None, "the run did not record an import"
         row["run_success"] = result.success
