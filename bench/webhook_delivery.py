@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(1)
             # Meanwhile the fast endpoint still gets its deliveries: the hanging
             # one holds only its own share of the worker's slots.
-            extra = catalog.create_product(url, "SKU-EXTRA", "Created while a receiver hangs")
+            catalog.create_product(url, "SKU-EXTRA", "Created while a receiver hangs")
             waited = time.perf_counter()
             while succeeded(url) < args.events + 1:
                 time.sleep(0.02)

@@ -14,7 +14,6 @@ alive. Production deployments keep Dagster's launchers (deploy/dagster.yaml).
 """
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -50,7 +49,7 @@ class WarmRunLauncher(dg.DefaultRunLauncher):
         working_directory = origin.repository_origin.code_pointer.working_directory if origin else None
         request = json.dumps({"run_id": run.run_id, "instance_ref": serialize_value(self._instance.get_ref())})
         with self._lock:
-            for attempt in range(2):  # a helper that died is replaced once
+            for _ in range(2):  # a helper that died is replaced once
                 if self._zygote is None or self._zygote.poll() is not None:
                     self._zygote = self._start_zygote(working_directory)
                 try:

@@ -55,7 +55,7 @@ def test_new_object_is_imported_once_streamed_and_moved(s3, tmp_path, run_job, p
     assert row["status"] == "succeeded" and row["source"] == "bucket" and row["rows_seen"] == 30_000
     assert len(products()) == row["created"] > 25_000
     assert row["file_path"] == f"s3://catalog/incoming/processed/{row['id']}-big.csv"
-    assert keys(s3, "incoming/") == [f"incoming/notes.txt", f"incoming/processed/{row['id']}-big.csv"]
+    assert keys(s3, "incoming/") == ["incoming/notes.txt", f"incoming/processed/{row['id']}-big.csv"]
     assert list((tmp_path / "work").glob("*")) == []  # the local copy is gone
     # The moved object is not picked up again; a new object under the same key is.
     requests, cursor = tick(cursor)
