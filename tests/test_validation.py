@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.csv_records import FileRefused
-from pipelines.validation import validate_file, write_rejects
+from pipelines.validation import RejectsFile, validate_file
 
 from conftest import REAL_FIXTURES
 
@@ -181,7 +181,9 @@ def test_real_fixture_lines_match_a_reference_csv_parser():
 
 def test_rejects_file_is_safe_to_open_in_a_spreadsheet(tmp_path):
     result = validate_file(write(tmp_path, "sku,name,description\n=HYPERLINK(1),,x\n+A,-B,@C,extra\n"))
-    path = write_rejects(result.rejects, tmp_path / "rejects.csv")
+    rejects = RejectsFile(tmp_path / "rejects.csv")
+    rejects.add(result.rejects)
+    path = rejects.close()
     with path.open(newline="") as handle:
         written = list(csv.DictReader(handle))
     assert [r["line"] for r in written] == ["2", "3"]
