@@ -1,22 +1,21 @@
 """What the app's pages share: the database, folders, formatting."""
 
-import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
 import streamlit as st
 
-from pipelines import database
-from pipelines.access import check_password, password_configured
-from pipelines.import_runs import STAGE_LABELS
-from pipelines.settings import Folders, dagster_url
+from pipelines.db import connection, migrations
+from pipelines.access.password import check_password, password_configured
+from pipelines.importing.import_runs import STAGE_LABELS
+from pipelines.settings import Folders, dagster_url, database_url
 
 
 @st.cache_resource(show_spinner="Connecting to the database…")
 def _migrated_url(configured: str | None) -> str:
-    url = database.resolve_url(configured)
-    database.migrate(url)
+    url = connection.resolve_url(configured)
+    migrations.migrate(url)
     return url
 
 
@@ -39,15 +38,15 @@ def require_login() -> None:
 def start_page() -> str:
     """Every page starts here: login if required, then the database URL."""
     require_login()
-    return database_url()
+    return migrated_database_url()
 
 
-def database_url() -> str:
+def migrated_database_url() -> str:
     """The products database, migrated; stops the page with a message if unreachable."""
     try:
-        return _migrated_url(os.environ.get("DATABASE_URL"))
+        return _migrated_url(database_url() or None)
     except Exception as error:
-        st.error(f"Cannot reach the database ({database.redact(os.environ.get('DATABASE_URL') or 'embedded')}): {error}")
+        st.error(f"Cannot reach the database ({connection.redact(database_url() or 'embedded')}): {error}")
         st.stop()
 
 

@@ -38,8 +38,8 @@ def importer(url: str, path: Path) -> dict:
     import dagster as dg
 
     from pipelines.definitions import defs
-    from pipelines.import_runs import find_import_by_run
-    from pipelines.resources import FoldersResource, PostgresResource
+    from pipelines.importing.import_runs import find_import_by_run
+    from pipelines.defs.resources import FoldersResource, PostgresResource
 
     with tempfile.TemporaryDirectory() as work:
         folders = FoldersResource(
@@ -87,7 +87,7 @@ def bare_floor(url: str, path: Path) -> dict:
 
 def indexed_floor(url: str, path: Path) -> dict:
     """The bare floor, then the search indexes built: the end state of an import."""
-    from pipelines.search_indexes import ensure_search_indexes
+    from pipelines.db.search_indexes import ensure_search_indexes
 
     loaded = floor(url, path, bare=True)
     started = time.perf_counter()

@@ -42,8 +42,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from pipelines import database
-from pipelines.sample import write_sample
+from pipelines.db import connection, migrations
+from pipelines.importing.sample import write_sample
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LABELS = {
@@ -69,7 +69,7 @@ class FreshDatabase:
     def __enter__(self) -> str:
         with psycopg.connect(self.server_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.name}"')
-        database.migrate(self.url)
+        migrations.migrate(self.url)
         return self.url
 
     def __exit__(self, *exc) -> None:
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_peers and not peers:
         print("dlt is not installed: peers left out (uv run --group bench python -m bench.import_speed)", flush=True)
 
-    server_url = database.resolve_url(args.database_url)
+    server_url = connection.resolve_url(args.database_url)
     with tempfile.TemporaryDirectory() as tmp:
         base = write_sample(Path(tmp) / "sample.csv", rows)
         files = {"base": base}

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import psycopg
 
-from pipelines import embedded_db
-from pipelines.sample import write_sample
+from pipelines.db import embedded_db
+from pipelines.importing.sample import write_sample
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BIN = Path(sys.executable).parent

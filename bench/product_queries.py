@@ -24,9 +24,9 @@ import psycopg
 
 from bench.contenders import importer
 from bench.import_speed import FreshDatabase
-from pipelines import database
-from pipelines.catalog import ProductFilter, count_products, page_after, page_before
-from pipelines.sample import write_sample
+from pipelines.db import connection
+from pipelines.catalog.products import ProductFilter, count_products, page_after, page_before
+from pipelines.importing.sample import write_sample
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TERMS = {"sku": "able", "name": "smith", "description": "garden", "active": "inactive"}
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
-    server_url = database.resolve_url(args.database_url)
+    server_url = connection.resolve_url(args.database_url)
 
     with tempfile.TemporaryDirectory() as work, FreshDatabase(server_url) as url:
         path = write_sample(Path(work) / "products.csv", args.rows, duplicate_share=0.0)

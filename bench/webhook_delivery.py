@@ -25,9 +25,10 @@ from pathlib import Path
 import psycopg
 
 from bench.import_speed import FreshDatabase
-from pipelines import catalog, database
+from pipelines.catalog import products as catalog
+from pipelines.db import connection
 from pipelines.webhooks import endpoints
-from pipelines.webhooks.settings import WebhookSettings
+from pipelines.settings import WebhookSettings
 from pipelines.webhooks.worker import Worker
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
-    server_url = database.resolve_url(args.database_url)
+    server_url = connection.resolve_url(args.database_url)
     fast, slow = receiver(0.0), receiver(10.0)
     with FreshDatabase(server_url) as url:
         endpoints.create_endpoint(url, f"http://127.0.0.1:{fast.server_port}/hook", ["product.created"])

@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from pipelines.bucket_sensor import landing_bucket_sensor
-from pipelines.failed_run_sensor import import_run_canceled, import_run_failed
-from pipelines.import_job import import_products
-from pipelines.landing_sensor import landing_folder_sensor
-from pipelines.resources import BucketResource, FoldersResource, PostgresResource
+from pipelines.defs.bucket_sensor import landing_bucket_sensor
+from pipelines.defs.run_status_sensors import import_run_canceled, import_run_failed
+from pipelines.defs.import_job import import_products
+from pipelines.defs.landing_sensor import landing_folder_sensor
+from pipelines.defs.resources import BucketResource, FoldersResource, PostgresResource
 
 defs = dg.Definitions(
     jobs=[import_products],

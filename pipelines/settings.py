@@ -1,6 +1,8 @@
-"""Where things live, from environment variables with local defaults.
+"""Every setting, from environment variables with local defaults.
 
-Every setting is read here and nowhere else; README.md lists them.
+Each variable is read here and nowhere else (a test greps for it); README.md
+lists them all. Functions, not constants, so a process that exports a value
+(the embedded server's DATABASE_URL, DAGSTER_HOME) is seen by later calls.
 """
 
 import os
@@ -9,29 +11,117 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
+LOOPBACK = "127.0.0.1"
+
+
+def _text(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def _flag(name: str) -> bool:
+    return _text(name).lower() in ("1", "true", "yes", "on")
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("DATA_DIR") or PROJECT_ROOT / "data").resolve()
+    return Path(_text("DATA_DIR") or PROJECT_ROOT / "data").resolve()
+
+
+def database_url() -> str:
+    """DATABASE_URL; empty means the embedded server (pipelines.db.connection)."""
+    return _text("DATABASE_URL")
+
+
+def export_database_url(url: str) -> None:
+    """Hand the resolved URL to child processes (run workers, the app)."""
+    os.environ["DATABASE_URL"] = url
 
 
 def landing_url() -> str:
     """s3://bucket/prefix watched by the bucket sensor; empty: no bucket landing."""
-    return os.environ.get("LANDING_URL", "")
+    return _text("LANDING_URL")
 
 
 def landing_settle_seconds() -> float:
     """How long a landing file must stay unchanged before it is imported."""
-    return float(os.environ.get("LANDING_SETTLE_SECONDS") or 1.0)
+    return float(_text("LANDING_SETTLE_SECONDS") or 1.0)
+
+
+def dagster_home() -> Path:
+    return Path(_text("DAGSTER_HOME") or data_dir() / "dagster").resolve()
+
+
+def export_dagster_home(home: Path) -> None:
+    os.environ["DAGSTER_HOME"] = str(home)
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Where `up` serves: BIND_HOST for the app, DAGSTER_HOST for Dagster's UI."""
+
+    host: str = LOOPBACK
+    dagster_host: str = LOOPBACK
+    dagster_port: int = 3000
+    app_port: int = 8501
+
+    @classmethod
+    def from_env(cls) -> "Listen":
+        return cls(
+            host=_text("BIND_HOST", LOOPBACK),
+            # The Dagster UI has no login of its own: it stays on this machine
+            # unless DAGSTER_HOST says otherwise (then behind an authenticating proxy).
+            dagster_host=_text("DAGSTER_HOST", LOOPBACK),
+            dagster_port=int(_text("DAGSTER_PORT", "3000")),
+            app_port=int(_text("APP_PORT", "8501")),
+        )
 
 
 def dagster_url() -> str:
     """Where users open the Dagster UI (links from the admin app)."""
-    return os.environ.get("DAGSTER_URL") or f"http://127.0.0.1:{os.environ.get('DAGSTER_PORT', '3000')}"
+    return _text("DAGSTER_URL") or f"http://{LOOPBACK}:{Listen.from_env().dagster_port}"
 
 
-def dagster_home() -> Path:
-    return Path(os.environ.get("DAGSTER_HOME") or data_dir() / "dagster").resolve()
+@dataclass(frozen=True)
+class AdminPassword:
+    """ADMIN_PASSWORD, or ADMIN_PASSWORD_HASH from `product-importer hash-password`."""
+
+    plain: str = ""
+    hashed: str = ""
+
+    @classmethod
+    def from_env(cls) -> "AdminPassword":
+        return cls(plain=os.environ.get("ADMIN_PASSWORD", ""), hashed=_text("ADMIN_PASSWORD_HASH"))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.plain or self.hashed)
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    allow_private: bool = False
+    retry_schedule: tuple[float, ...] = (5, 30, 120, 600, 3600, 21600)
+    disable_after: int = 15
+    concurrency: int = 32
+    per_endpoint: int = 8
+    poll_seconds: float = 0.5
+    lease_seconds: float = 60
+    # The import's own first attempt (the notify op) waits at most this long.
+    notify_timeout_seconds: float = 10
+
+    @classmethod
+    def from_env(cls) -> "WebhookSettings":
+        defaults = cls()
+        schedule = _text("WEBHOOK_RETRY_SCHEDULE")
+        return cls(
+            allow_private=_flag("WEBHOOK_ALLOW_PRIVATE"),
+            retry_schedule=tuple(float(s) for s in schedule.split(",")) if schedule else defaults.retry_schedule,
+            disable_after=int(_text("WEBHOOK_DISABLE_AFTER") or defaults.disable_after),
+            concurrency=int(_text("WEBHOOK_CONCURRENCY") or defaults.concurrency),
+            per_endpoint=int(_text("WEBHOOK_PER_ENDPOINT") or defaults.per_endpoint),
+            poll_seconds=float(_text("WEBHOOK_POLL_SECONDS") or defaults.poll_seconds),
+            lease_seconds=float(_text("WEBHOOK_LEASE_SECONDS") or defaults.lease_seconds),
+            notify_timeout_seconds=float(_text("WEBHOOK_NOTIFY_TIMEOUT_SECONDS") or defaults.notify_timeout_seconds),
+        )
 
 
 @dataclass(frozen=True)
@@ -46,12 +136,17 @@ class Folders:
     def from_env(cls) -> "Folders":
         base = data_dir()
         return cls(
-            landing=Path(os.environ.get("LANDING_DIR") or base / "landing").resolve(),
-            processed=Path(os.environ.get("PROCESSED_DIR") or base / "processed").resolve(),
-            failed=Path(os.environ.get("FAILED_DIR") or base / "failed").resolve(),
-            rejects=Path(os.environ.get("REJECTS_DIR") or base / "rejects").resolve(),
+            landing=Path(_text("LANDING_DIR") or base / "landing").resolve(),
+            processed=Path(_text("PROCESSED_DIR") or base / "processed").resolve(),
+            failed=Path(_text("FAILED_DIR") or base / "failed").resolve(),
+            rejects=Path(_text("REJECTS_DIR") or base / "rejects").resolve(),
             work=(base / "work").resolve(),
         )
+
+    @property
+    def previews(self) -> Path:
+        """Scratch space of "Check only": inside work/, never beside the landing folder."""
+        return self.work / "previews"
 
     def create(self) -> "Folders":
         for folder in (self.landing, self.processed, self.failed, self.rejects, self.work):

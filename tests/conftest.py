@@ -15,8 +15,9 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from pipelines import database, embedded_db
-from pipelines.resources import FoldersResource, PostgresResource
+from pipelines.db import embedded_db
+from pipelines.db import connection, migrations
+from pipelines.defs.resources import FoldersResource, PostgresResource
 
 REAL_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"
 RUN_ID = uuid.uuid4().hex[:8]
@@ -54,7 +55,7 @@ def temporary_database(server_url: str, purpose: str, template: str | None = Non
 @pytest.fixture(scope="session")
 def template_db(server_url) -> str:
     with temporary_database(server_url, "template") as name:
-        database.migrate(with_database(server_url, name))
+        migrations.migrate(with_database(server_url, name))
         yield name
 
 
@@ -81,7 +82,7 @@ def folders(tmp_path) -> FoldersResource:
 def run_job(db_url, folders):
     """Run import_products in-process on a file; returns the import row."""
     from pipelines.definitions import defs
-    from pipelines.import_runs import find_import_by_run
+    from pipelines.importing.import_runs import find_import_by_run
 
     job = defs.resolve_job_def("import_products")
 
@@ -111,7 +112,7 @@ def products(db_url):
     """Read the products table as {sku_key: row}."""
 
     def read() -> dict:
-        with database.connect(db_url) as conn:
+        with connection.connect(db_url) as conn:
             return {r["sku_key"]: r for r in conn.execute("SELECT * FROM products ORDER BY id")}
 
     return read

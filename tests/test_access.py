@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import catalog
-from pipelines.access import AccessError, check_bind, check_password, hash_password
+from pipelines.catalog import products as catalog
+from pipelines.access.password import AccessError, check_bind, check_password, hash_password
 
 APP = Path(__file__).resolve().parents[1] / "app"
 CLI = str(Path(sys.executable).parent / "product-importer")

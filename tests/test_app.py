@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import catalog, database
-from pipelines.import_runs import create_import, get_import
-from pipelines.outcome import fail_import
+from pipelines.catalog import products as catalog
+from pipelines.db import connection
+from pipelines.importing.import_runs import create_import, get_import
+from pipelines.importing.outcome import fail_import
 from pipelines.settings import Folders
 
 PAGES = Path(__file__).resolve().parents[1] / "app" / "pages"
@@ -80,7 +81,7 @@ def test_create_then_edit_with_a_case_only_clash_is_a_friendly_error(app_env):
     at.text_input(key="form_name").set_value("Bee v2")
     at.button[[b.label for b in at.button].index("Save")].click().run()
     assert catalog.get_product(app_env, other["id"])["name"] == "Bee v2"
-    with database.connect(app_env) as conn:
+    with connection.connect(app_env) as conn:
         types = [r["type"] for r in conn.execute("SELECT type FROM events ORDER BY id")]
     assert types == ["product.created", "product.created", "product.updated"]
 
@@ -108,7 +109,7 @@ def test_delete_all_asks_first_then_deletes_everything(app_env):
     at.button(key="confirm_delete_all").click().run()
     assert catalog.count_products(app_env, catalog.ProductFilter()).value == 0
     assert [t.value for t in at.toast] == ["Deleted all 30 products"]
-    with database.connect(app_env) as conn:
+    with connection.connect(app_env) as conn:
         event = conn.execute("SELECT type, payload FROM events ORDER BY id DESC LIMIT 1").fetchone()
     assert event == {"type": "products.deleted_all", "payload": {"deleted": 30}}
 
@@ -122,7 +123,7 @@ def test_import_page_waits_for_a_file(app_env):
 
 def test_import_page_shows_a_running_import(app_env):
     import_id = create_import(app_env, "big.csv", "/nowhere/big.csv", "upload")
-    with database.connect(app_env) as conn:
+    with connection.connect(app_env) as conn:
         conn.execute(
             "UPDATE imports SET status = 'running', stage = 'loading', percent = 52, rows_processed = 120000,"
             " started_at = now() WHERE id = %s", (import_id,),

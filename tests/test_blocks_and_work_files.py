@@ -7,10 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.checked_rows import check_into, valid_parts
-from pipelines.csv_records import FileRefused, record_blocks
-from pipelines.deduplication import find_winners, unique_rows
-from pipelines.validation import check_file
+from pipelines.importing.checked_rows import check_into, valid_parts
+from pipelines.importing.csv_records import FileRefused, record_blocks
+from pipelines.importing.deduplication import find_winners, unique_rows
+from pipelines.importing.validation import check_file
 
 from conftest import REAL_FIXTURES
 

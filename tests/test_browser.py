@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import catalog
+from pipelines.catalog import products as catalog
 from test_embedded_and_up import start_up, stop_up
 from conftest import REAL_FIXTURES
 

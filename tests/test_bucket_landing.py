@@ -8,9 +8,9 @@ import dagster as dg
 import pytest
 from moto.server import ThreadedMotoServer
 
-from pipelines.bucket_sensor import landing_bucket_sensor
-from pipelines.resources import BucketResource
-from pipelines.sample import write_sample
+from pipelines.defs.bucket_sensor import landing_bucket_sensor
+from pipelines.defs.resources import BucketResource
+from pipelines.importing.sample import write_sample
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines import catalog, database
-from pipelines.import_runs import create_import
+from pipelines.catalog import products as catalog
+from pipelines.db import connection
+from pipelines.importing.import_runs import create_import
 
 CLI = str(Path(sys.executable).parent / "product-importer")
 
@@ -34,7 +35,7 @@ def test_overlapping_imports_at_once_the_later_arrival_wins_row_by_row(tmp_path,
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
         summaries[tag] = json.loads(out)
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         arrival = {r["file_name"].removesuffix(".csv"): r["queued_at"] for r in conn.execute("SELECT file_name, queued_at FROM imports")}
         started = {r["file_name"]: (r["started_at"], r["finished_at"]) for r in conn.execute("SELECT * FROM imports")}
     # They really ran at the same time (at least two of them overlapped).

@@ -14,7 +14,7 @@ import psutil
 import psycopg
 
 from conftest import REAL_FIXTURES
-from pipelines import embedded_db
+from pipelines.db import embedded_db
 
 BIN = Path(sys.executable).parent
 
@@ -135,14 +135,14 @@ def test_children_stop_even_if_up_is_killed(tmp_path):
 
 
 def run_workers() -> list[psutil.Process]:
-    """Import runs forked by the warm launcher's helper (pipelines.run_zygote)."""
-    helpers = [p for p in psutil.process_iter(["cmdline"]) if "pipelines.run_zygote" in " ".join(p.info["cmdline"] or [])]
+    """Import runs forked by the warm launcher's helper (pipelines.defs.run_zygote)."""
+    helpers = [p for p in psutil.process_iter(["cmdline"]) if "pipelines.defs.run_zygote" in " ".join(p.info["cmdline"] or [])]
     return [p for p in helpers if p.ppid() in {h.pid for h in helpers}]
 
 
 def test_a_killed_import_run_is_marked_failed_and_its_file_kept(tmp_path):
     """kill -9 of a run's process: run monitoring fails the run, the sensor fails the import."""
-    from pipelines.sample import write_sample
+    from pipelines.importing.sample import write_sample
 
     source = write_sample(tmp_path / "big.csv", 300_000, seed=5)
     proc, dagster_port, _ = start_up(tmp_path)

@@ -4,15 +4,15 @@ import csv
 import json
 from pathlib import Path
 
-from pipelines import database
-from pipelines.sample import write_sample
-from pipelines.sku import normalize_sku
+from pipelines.db import connection
+from pipelines.importing.sample import write_sample
+from pipelines.catalog.sku import normalize_sku
 
 from conftest import REAL_FIXTURES
 
 
 def events(db_url) -> list[dict]:
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         return conn.execute("SELECT type, payload, import_id FROM events ORDER BY id").fetchall()
 
 
@@ -43,7 +43,7 @@ def test_reimport_keeps_active_and_leaves_unchanged_rows_untouched(run_job, prod
     first = "sku,name,description\nA-1,Alpha,one\nB-2,Beta,two\nC-3,Gamma,three\n"
     run_job(landing_file("first.csv", first))
     before = products()
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         conn.execute("UPDATE products SET active = false WHERE sku_key IN ('a-1', 'b-2')")
         conn.commit()
     second = "sku,name,description\na-1,Alpha,one\nB-2,Beta v2,two\nC-3,Gamma,three\nD-4,Delta,four\n"
@@ -63,11 +63,11 @@ def test_reimport_keeps_active_and_leaves_unchanged_rows_untouched(run_job, prod
 def test_unchanged_file_rewrites_no_row(run_job, landing_file, db_url):
     content = (REAL_FIXTURES / "products_100.csv").read_bytes()
     run_job(landing_file("a.csv", content))
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         versions = {r["id"]: r["xmin"] for r in conn.execute("SELECT id, xmin::text FROM products")}
     row = run_job(landing_file("b.csv", content))
     assert (row["created"], row["updated"], row["unchanged"]) == (0, 0, len(versions))
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         assert {r["id"]: r["xmin"] for r in conn.execute("SELECT id, xmin::text FROM products")} == versions
 
 
@@ -75,7 +75,7 @@ def test_generated_file_counts_match(run_job, tmp_path, products, landing_file):
     sample = write_sample(tmp_path / "sample.csv", 20_000, seed=7)
     import polars as pl
 
-    from pipelines.validation import validate_file
+    from pipelines.importing.validation import validate_file
 
     expected_keys = validate_file(sample).valid["sku_key"].n_unique()
     row = run_job(landing_file("sample.csv", sample.read_bytes()))
@@ -119,7 +119,7 @@ def test_failure_inside_the_merge_leaves_products_exactly_as_before(run_job, lan
     run_job(landing_file("first.csv", "sku,name\nA-1,Alpha\nB-2,Beta\n"))
     before = products()
     # A real error raised by PostgreSQL in the middle of the merge statement.
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         conn.execute(
             """CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS
                $$ BEGIN IF NEW.sku_key = 'z-9' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
@@ -129,7 +129,7 @@ def test_failure_inside_the_merge_leaves_products_exactly_as_before(run_job, lan
     row = run_job(landing_file("second.csv", "sku,name\nA-1,Alpha v2\nC-3,Gamma\nZ-9,Zulu\n"))
     assert row["status"] == "failed" and "injected failure" in row["error"]
     assert products() == before
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         assert conn.execute("SELECT count(*) AS n FROM pg_tables WHERE tablename LIKE 'import_staging_%'").fetchone()["n"] == 0
     assert [e["type"] for e in events(db_url)] == ["upload.completed", "upload.failed"]
 
@@ -149,7 +149,7 @@ def test_progress_and_timings_are_recorded(run_job, landing_file, tmp_path):
 
 
 def search_indexes(db_url) -> set[str]:
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         rows = conn.execute(
             "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
             " WHERE i.indrelid = 'products'::regclass AND i.indisvalid AND c.relname LIKE 'products%%trgm'"
@@ -171,7 +171,7 @@ def test_large_import_rebuilds_search_indexes_after_the_merge(run_job, tmp_path,
 
 
 def test_failed_large_merge_restores_search_indexes(run_job, tmp_path, landing_file, db_url, products):
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         conn.execute(
             """CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS
                $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
@@ -188,9 +188,9 @@ def test_an_import_whose_run_died_is_marked_failed_by_the_sensor(db_url, folders
     """Simulate a run process that died after claiming its import: the hook never ran."""
     import dagster as dg
 
-    from pipelines.failed_run_sensor import import_run_failed
-    from pipelines.import_runs import create_import
-    from pipelines.resources import PostgresResource
+    from pipelines.defs.run_status_sensors import import_run_failed
+    from pipelines.importing.import_runs import create_import
+    from pipelines.defs.resources import PostgresResource
 
     path = landing_file("orphan.csv", "sku,name\nA-1,Alpha\n")
     import_id = create_import(db_url, path.name, str(path), "folder")
@@ -200,7 +200,7 @@ def test_an_import_whose_run_died_is_marked_failed_by_the_sensor(db_url, folders
         failure = next(
             r.dagster_event for r in instance.all_logs(run.run_id) if r.dagster_event and r.dagster_event.is_run_failure
         )
-        with database.connect(db_url) as conn:
+        with connection.connect(db_url) as conn:
             conn.execute("UPDATE imports SET status = 'running', dagster_run_id = %s WHERE id = %s", (run.run_id, import_id))
             conn.commit()
         context = dg.build_run_status_sensor_context(
@@ -209,7 +209,7 @@ def test_an_import_whose_run_died_is_marked_failed_by_the_sensor(db_url, folders
             resources={"postgres": PostgresResource(url=db_url), "folders": folders},
         )
         import_run_failed(context)
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         row = conn.execute("SELECT * FROM imports WHERE id = %s", (import_id,)).fetchone()
     assert row["status"] == "failed" and "exited unexpectedly" in row["error"]
     assert not path.exists() and Path(row["file_path"]).parent == Path(folders.failed_dir)

@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines import landing_sensor
-from pipelines.landing import scan_landing
-from pipelines.landing_sensor import landing_folder_sensor
+from pipelines.defs import landing_sensor
+from pipelines.importing.landing import scan_landing
+from pipelines.defs.landing_sensor import landing_folder_sensor
 
 SETTLE = 1.0
 

@@ -7,7 +7,7 @@ import dagster as dg
 import psycopg
 import pytest
 
-from pipelines.resources import PostgresResource
+from pipelines.defs.resources import PostgresResource
 from conftest import REAL_FIXTURES, temporary_database, with_database
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"

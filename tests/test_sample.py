@@ -1,6 +1,6 @@
 import polars as pl
 
-from pipelines.sample import write_sample
+from pipelines.importing.sample import write_sample
 
 
 def test_sample_is_shaped_like_the_real_file(tmp_path):

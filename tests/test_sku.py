@@ -1,6 +1,6 @@
 import polars as pl
 
-from pipelines.sku import normalize_sku, sku_key
+from pipelines.catalog.sku import normalize_sku, sku_key
 
 
 def test_case_and_surrounding_spaces_do_not_matter():

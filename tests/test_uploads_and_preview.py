@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import catalog
-from pipelines.csv_records import FileRefused
-from pipelines.import_runs import get_import
-from pipelines.preview import preview_file
-from pipelines.uploads import safe_name, submit_upload
+from pipelines.catalog import products as catalog
+from pipelines.importing.csv_records import FileRefused
+from pipelines.importing.import_runs import get_import
+from pipelines.importing.preview import preview_file
+from pipelines.importing.uploads import safe_name, submit_upload
 
 
 def test_upload_lands_atomically_and_its_run_takes_over_the_queued_row(db_url, folders, run_job, products):

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.csv_records import FileRefused
-from pipelines.validation import RejectsFile, validate_file
+from pipelines.importing.csv_records import FileRefused
+from pipelines.importing.validation import RejectsFile, validate_file
 
 from conftest import REAL_FIXTURES
 

@@ -20,10 +20,11 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook
 from werkzeug import Response
 
-from pipelines import catalog, database
+from pipelines.catalog import products as catalog
+from pipelines.db import connection
 from pipelines.webhooks import endpoints
 from pipelines.webhooks.address_guard import blocked_reason
-from pipelines.webhooks.settings import WebhookSettings
+from pipelines.settings import WebhookSettings
 from pipelines.webhooks.worker import Worker
 
 FAST = dict(allow_private=True, poll_seconds=0.05, retry_schedule=(0.1, 0.1, 0.1, 0.1, 0.1))
@@ -185,7 +186,7 @@ def test_delivery_cut_by_a_crash_is_delivered_after_restart_with_the_same_id(db_
 
 
 def _delivery_status(db_url):
-    with database.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         row = conn.execute("SELECT status FROM webhook_deliveries ORDER BY id LIMIT 1").fetchone()
     return row and row["status"]
 

@@ -8,10 +8,10 @@ import streamlit as st
 from app.common import (
     folders, run_link, seconds_between, show_counts, show_toast, stage_label, start_page, toast_next_run,
 )
-from pipelines.csv_records import FileRefused
-from pipelines.import_runs import get_import
-from pipelines.preview import preview_file
-from pipelines.uploads import retry_import, submit_upload
+from pipelines.importing.csv_records import FileRefused
+from pipelines.importing.import_runs import get_import
+from pipelines.importing.preview import preview_file
+from pipelines.importing.uploads import retry_import, submit_upload
 
 url = start_page()
 show_toast()
@@ -29,7 +29,7 @@ def start_import(name: str, content) -> None:
 
 def check_file(upload) -> None:
     """Run validation, de-duplication and the comparison; keep the result."""
-    work = folders().landing.parent / "previews"
+    work = folders().previews
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=work, suffix=".csv", delete=False) as handle:
         handle.write(upload.getbuffer())

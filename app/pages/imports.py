@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from app.common import run_link, seconds_between, stage_label, start_page
-from pipelines.import_runs import get_import, recent_imports
+from pipelines.importing.import_runs import get_import, recent_imports
 
 url = start_page()
 st.title("Import history")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app.common import confirm_buttons, show_toast, start_page, toast_next_run
-from pipelines.catalog import (
+from pipelines.catalog.products import (
     ProductError,
     ProductFilter,
     count_products,

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app.common import confirm_buttons, show_toast, start_page, toast_next_run
 from pipelines.webhooks import endpoints
-from pipelines.webhooks.settings import EVENT_TYPES
+from pipelines.catalog.events import EVENT_TYPES
 
 url = start_page()
 show_toast()

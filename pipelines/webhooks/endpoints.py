@@ -5,10 +5,11 @@ import uuid
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from pipelines.database import connect
-from pipelines.sql_files import query
+from pipelines.db.connection import connect
+from pipelines.db.sql_files import query
 from pipelines.webhooks.sender import Attempt, make_client, send
-from pipelines.webhooks.settings import EVENT_TYPES, WebhookSettings
+from pipelines.catalog.events import EVENT_TYPES
+from pipelines.settings import WebhookSettings
 from pipelines.webhooks.signing import event_body, new_secret
 
 
@@ -42,24 +43,24 @@ def check_event_types(event_types) -> list[str]:
 
 def list_endpoints(url: str) -> list[dict]:
     with connect(url) as conn:
-        return conn.execute(query("webhook_endpoints_list")).fetchall()
+        return conn.execute(query("webhooks/endpoints_list")).fetchall()
 
 
 def get_endpoint(url: str, endpoint_id: int) -> dict | None:
     with connect(url) as conn:
-        return conn.execute(query("webhook_endpoint_get"), {"id": endpoint_id}).fetchone()
+        return conn.execute(query("webhooks/endpoint_get"), {"id": endpoint_id}).fetchone()
 
 
 def create_endpoint(url: str, target: str, event_types, enabled: bool = True) -> dict:
     params = {"url": check_url(target), "event_types": check_event_types(event_types), "enabled": enabled, "secret": new_secret()}
     with connect(url) as conn:
-        return conn.execute(query("webhook_endpoint_insert"), params).fetchone()
+        return conn.execute(query("webhooks/endpoint_insert"), params).fetchone()
 
 
 def update_endpoint(url: str, endpoint_id: int, target: str, event_types, enabled: bool) -> dict:
     params = {"id": endpoint_id, "url": check_url(target), "event_types": check_event_types(event_types), "enabled": enabled}
     with connect(url) as conn:
-        row = conn.execute(query("webhook_endpoint_update"), params).fetchone()
+        row = conn.execute(query("webhooks/endpoint_update"), params).fetchone()
     if row is None:
         raise EndpointError(f"Endpoint #{endpoint_id} no longer exists.")
     return row
@@ -67,12 +68,12 @@ def update_endpoint(url: str, endpoint_id: int, target: str, event_types, enable
 
 def rotate_secret(url: str, endpoint_id: int) -> dict:
     with connect(url) as conn:
-        return conn.execute(query("webhook_endpoint_secret"), {"id": endpoint_id, "secret": new_secret()}).fetchone()
+        return conn.execute(query("webhooks/endpoint_secret"), {"id": endpoint_id, "secret": new_secret()}).fetchone()
 
 
 def delete_endpoint(url: str, endpoint_id: int) -> None:
     with connect(url) as conn:
-        conn.execute(query("webhook_endpoint_delete"), {"id": endpoint_id})
+        conn.execute(query("webhooks/endpoint_delete"), {"id": endpoint_id})
 
 
 def attempt_params(delivery: dict, attempt_number: int, attempt: Attempt) -> dict:
@@ -108,18 +109,18 @@ def test_endpoint(url: str, endpoint_id: int, settings: WebhookSettings | None =
     attempt = asyncio.run(one())
     test = {"endpoint_id": endpoint_id, "type": "webhook.test", "message_id": message_id}
     with connect(url) as conn:
-        conn.execute(query("webhook_attempt_record"), attempt_params(test, 1, attempt))
+        conn.execute(query("webhooks/attempt_record"), attempt_params(test, 1, attempt))
     return attempt
 
 
 def delivery_log(url: str, endpoint_id: int | None = None, succeeded: bool | None = None, limit: int = 200) -> list[dict]:
     with connect(url) as conn:
         return conn.execute(
-            query("webhook_attempts_list"), {"endpoint_id": endpoint_id, "succeeded": succeeded, "limit": limit}
+            query("webhooks/attempts_list"), {"endpoint_id": endpoint_id, "succeeded": succeeded, "limit": limit}
         ).fetchall()
 
 
 def redeliver(url: str, event_id: int, endpoint_id: int) -> int:
     """Queue a past event for an endpoint again, due now; returns the delivery id."""
     with connect(url) as conn:
-        return conn.execute(query("webhook_redeliver"), {"event_id": event_id, "endpoint_id": endpoint_id}).fetchone()["id"]
+        return conn.execute(query("webhooks/redeliver"), {"event_id": event_id, "endpoint_id": endpoint_id}).fetchone()["id"]

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta, timezone
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from pipelines.sql_files import query
+from pipelines.db.sql_files import query
 from pipelines.webhooks.endpoints import attempt_params
 from pipelines.webhooks.sender import Attempt, make_client, send
-from pipelines.webhooks.settings import WebhookSettings
+from pipelines.settings import WebhookSettings
 from pipelines.webhooks.signing import event_body
 
 FAN_OUT_BATCH = 1000
@@ -74,20 +74,20 @@ class Worker:
 
     async def _housekeeping(self) -> None:
         async with self.pool.connection() as conn:
-            await conn.execute(query("webhook_release_expired"))
-            while (await (await conn.execute(query("webhook_fan_out"), {"limit": FAN_OUT_BATCH})).fetchone())["events"]:
+            await conn.execute(query("webhooks/release_expired"))
+            while (await (await conn.execute(query("webhooks/fan_out"), {"limit": FAN_OUT_BATCH})).fetchone())["events"]:
                 pass
 
     async def _claim(self, limit: int) -> list[dict]:
         async with self.pool.connection() as conn:
             claimed = await (await conn.execute(
-                query("webhook_claim"),
+                query("webhooks/claim"),
                 {"limit": limit, "lease_seconds": self.settings.lease_seconds, "per_endpoint": self.settings.per_endpoint},
             )).fetchall()
             if not claimed:
                 return []
             ids = [row["id"] for row in claimed]
-            return await (await conn.execute(query("webhook_delivery_context"), {"ids": ids})).fetchall()
+            return await (await conn.execute(query("webhooks/delivery_context"), {"ids": ids})).fetchall()
 
     async def _deliver(self, delivery: dict) -> None:
         body = event_body(delivery["type"], delivery["created_at"], delivery["payload"])
@@ -101,13 +101,13 @@ class Worker:
             next_at = None if delay is None else datetime.now(timezone.utc) + timedelta(seconds=delay)
         async with self.pool.connection() as conn:
             async with conn.transaction():
-                await conn.execute(query("webhook_attempt_record"), attempt_params(delivery, number, attempt))
+                await conn.execute(query("webhooks/attempt_record"), attempt_params(delivery, number, attempt))
                 await conn.execute(
-                    query("webhook_delivery_done"),
+                    query("webhooks/delivery_done"),
                     {"delivery_id": delivery["delivery_id"], "status": status, "next_attempt_at": next_at},
                 )
                 await conn.execute(
-                    query("webhook_endpoint_outcome"),
+                    query("webhooks/endpoint_outcome"),
                     {
                         "endpoint_id": delivery["endpoint_id"],
                         "http_status": attempt.http_status,

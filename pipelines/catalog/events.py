@@ -1,0 +1,39 @@
+"""The outbox of events that the webhooks deliver."""
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from pipelines.db.sql_files import query
+
+PRODUCT_CREATED = "product.created"
+PRODUCT_UPDATED = "product.updated"
+PRODUCT_DELETED = "product.deleted"
+PRODUCTS_DELETED_ALL = "products.deleted_all"
+UPLOAD_COMPLETED = "upload.completed"
+UPLOAD_FAILED = "upload.failed"
+# What a webhook endpoint can subscribe to.
+EVENT_TYPES = (PRODUCT_CREATED, PRODUCT_UPDATED, PRODUCT_DELETED, PRODUCTS_DELETED_ALL, UPLOAD_COMPLETED, UPLOAD_FAILED)
+
+
+def record_event(conn: psycopg.Connection, event_type: str, payload: dict, import_id: int | None) -> int:
+    """Write an event in the caller's transaction, so it commits with its change; returns its id."""
+    row = conn.execute(
+        query("events/record"), {"type": event_type, "payload": Jsonb(payload), "import_id": import_id}
+    ).fetchone()
+    return row["id"]
+
+
+def upload_event(import_id: int, summary: dict) -> dict:
+    """The payload of upload.completed / upload.failed from an imports row."""
+    return {
+        "import_id": import_id,
+        "file_name": summary["file_name"],
+        "status": summary["status"],
+        "rows_total": summary.get("rows_seen"),
+        "rows_rejected": summary.get("rows_rejected"),
+        "duplicates_in_file": summary.get("duplicates_in_file"),
+        "created": summary.get("created"),
+        "updated": summary.get("updated"),
+        "unchanged": summary.get("unchanged"),
+        "error": summary.get("error"),
+    }

@@ -1,0 +1,30 @@
+"""The sensor that starts an import for each new object in the landing bucket."""
+
+import dagster as dg
+
+from pipelines.importing.bucket import s3_client, scan_bucket
+from pipelines.defs.import_job import import_products
+from pipelines.defs.resources import BucketResource
+
+INTERVAL_SECONDS = 5
+
+
+@dg.sensor(
+    job=import_products,
+    minimum_interval_seconds=INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts one import per new CSV object under LANDING_URL (s3://bucket/prefix).",
+)
+def landing_bucket_sensor(context: dg.SensorEvaluationContext, bucket: BucketResource):
+    if not bucket.landing_url:
+        return dg.SkipReason("LANDING_URL is not set: bucket landing is off.")
+    found, cursor = scan_bucket(s3_client(), bucket.landing_url, context.cursor)
+    requests = [
+        dg.RunRequest(
+            run_key=item.run_key,  # Dagster also refuses a second run for the same key
+            run_config=dg.RunConfig(ops={"validate": {"config": {"path": item.url, "source": "bucket"}}}),
+            tags={"product_importer/file": item.key.rsplit("/", 1)[-1], "product_importer/source": "bucket"},
+        )
+        for item in found
+    ]
+    return dg.SensorResult(run_requests=requests, cursor=cursor)

@@ -1,0 +1,117 @@
+"""The `imports` row of one import: creation, progress, outcome.
+
+Progress goes through its own autocommit connection so a watcher sees it
+while the merge transaction is still open.
+"""
+
+import json
+from dataclasses import dataclass, field
+from time import monotonic
+
+import psycopg
+
+from pipelines.db.connection import connect
+from pipelines.db.sql_files import query
+
+# Share of the progress bar each stage ends at.
+STAGE_END_PERCENT = {
+    "validating": 30,
+    "deduplicating": 40,
+    "loading": 60,
+    "merging": 80,
+    "indexing": 95,
+    "notifying": 98,
+}
+# What each stage is called on screen.
+STAGE_LABELS = {
+    "queued": "Queued", "validating": "Validating", "deduplicating": "Removing duplicates", "loading": "Loading",
+    "merging": "Merging", "indexing": "Rebuilding search indexes", "notifying": "Sending webhooks", "merged": "Merged", "done": "Done", "failed": "Failed",
+}
+PROGRESS_COUNTS = (
+    "rows_seen", "rows_valid", "rows_rejected", "duplicates_in_file", "rejects_path", "content_hash", "file_size",
+)
+
+
+def create_import(url: str, file_name: str, file_path: str, source: str) -> int:
+    with connect(url) as conn:
+        row = conn.execute(
+            query("imports/create"), {"file_name": file_name, "file_path": file_path, "source": source}
+        ).fetchone()
+    return row["id"]
+
+
+def queued_import_for(url: str, file_path: str) -> dict | None:
+    with connect(url) as conn:
+        return conn.execute(query("imports/queued_for_file"), {"file_path": file_path}).fetchone()
+
+
+def set_import_path(url: str, import_id: int, file_path: str) -> None:
+    with connect(url) as conn:
+        conn.execute(query("imports/set_path"), {"import_id": import_id, "file_path": file_path})
+
+
+def get_import(url: str, import_id: int) -> dict | None:
+    with connect(url) as conn:
+        return conn.execute(query("imports/get"), {"import_id": import_id}).fetchone()
+
+
+def find_import_by_run(url: str, run_id: str) -> dict | None:
+    with connect(url) as conn:
+        return conn.execute(query("imports/by_run"), {"run_id": run_id}).fetchone()
+
+
+def recent_imports(url: str, limit: int = 20) -> list[dict]:
+    with connect(url) as conn:
+        return conn.execute(query("imports/recent"), {"limit": limit}).fetchall()
+
+
+@dataclass
+class ImportTracker:
+    """Progress of one import; use it in a `with` block so its connection closes."""
+
+    url: str
+    import_id: int
+    _conn: psycopg.Connection | None = field(default=None, repr=False)
+    _stage_started: float = field(default_factory=monotonic, repr=False)
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self.url, autocommit=True)
+        return self._conn
+
+    def start(self, run_id: str) -> None:
+        """Claim the import for this run before anything can fail."""
+        self._connection().execute(query("imports/start"), {"import_id": self.import_id, "run_id": run_id})
+        self._stage_started = monotonic()
+
+    def progress(self, stage: str, fraction: float = 0.0, rows_processed: int = 0, **counts) -> None:
+        """Report that `stage` is `fraction` (0..1) done, with any counts now known."""
+        self._update(stage, fraction, rows_processed, None, counts)
+
+    def stage_done(self, stage: str, rows_processed: int = 0, **counts) -> float:
+        """Mark `stage` complete, record its duration and return it in seconds."""
+        seconds = round(monotonic() - self._stage_started, 3)
+        self._update(stage, 1.0, rows_processed, {stage: seconds}, counts)
+        self._stage_started = monotonic()
+        return seconds
+
+    def _update(self, stage: str, fraction: float, rows_processed: int, seconds: dict | None, counts: dict) -> None:
+        names = list(STAGE_END_PERCENT)
+        start = STAGE_END_PERCENT[names[names.index(stage) - 1]] if names.index(stage) else 0
+        percent = int(start + (STAGE_END_PERCENT[stage] - start) * max(0.0, min(1.0, fraction)))
+        params = {k: counts.get(k) for k in PROGRESS_COUNTS}
+        params.update(
+            import_id=self.import_id,
+            stage=stage,
+            percent=percent,
+            rows_processed=rows_processed,
+            stage_seconds=json.dumps(seconds) if seconds else None,
+        )
+        self._connection().execute(query("imports/progress"), params)
+
+    def __enter__(self) -> "ImportTracker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._conn is not None:
+            self._conn.close()

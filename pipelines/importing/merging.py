@@ -1,0 +1,86 @@
+"""Merging a staging table into products, in one transaction."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+
+from pipelines.db.connection import connect
+from pipelines.catalog.events import UPLOAD_COMPLETED, record_event, upload_event
+from pipelines.db.sql_files import query, with_table
+from pipelines.db.search_indexes import drop_search_indexes, worth_rebuilding
+from pipelines.importing.staging import staging_table
+
+
+def planned_changes(url: str, import_id: int) -> dict:
+    """created/updated/unchanged that merging the staging table would give."""
+    with connect(url) as conn:
+        return conn.execute(with_table("staging/preview_changes", staging=staging_table(import_id))).fetchone()
+
+
+def table_estimate(url: str) -> int:
+    with connect(url) as conn:
+        return conn.execute(query("products/estimate")).fetchone()["n"]
+
+
+def plan_search_index_rebuild(url: str, import_id: int, staged_rows: int) -> bool:
+    """Drop the search indexes if this merge writes enough rows to rebuild them after.
+
+    The exact number of changed rows is counted only when the file is large
+    compared with the table; a small file never triggers a rebuild.
+    """
+    table = table_estimate(url)
+    if not worth_rebuilding(staged_rows, table):
+        return False
+    planned = planned_changes(url, import_id)
+    if not worth_rebuilding(planned["created"] + planned["updated"], table + planned["created"]):
+        return False
+    drop_search_indexes(url)
+    return True
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    created: int
+    updated: int
+    unchanged: int
+    event: dict
+
+
+def merge_import(
+    url: str,
+    import_id: int,
+    staged_rows: int,
+    stage_seconds: dict,
+    before_commit: Callable[[psycopg.Connection], None] = lambda conn: None,
+) -> MergeResult:
+    """Upsert the import's staging table into products.
+
+    In the same transaction: the import row gets its outcome and the
+    `upload.completed` event is written to the outbox. So either the products,
+    the import's success and its event all commit, or none of them does.
+    `before_commit` lets tests inject a failure at the last moment.
+    """
+    with connect(url) as conn:
+        with conn.transaction():
+            conn.execute(query("staging/merge_lock"))
+            counts = conn.execute(
+                with_table("staging/merge_into_products", staging=staging_table(import_id)), {"import_id": import_id}
+            ).fetchone()
+            created, updated = counts["created"], counts["updated"]
+            unchanged = staged_rows - created - updated
+            summary = conn.execute(
+                query("imports/merged"),
+                {
+                    "import_id": import_id,
+                    "created": created,
+                    "updated": updated,
+                    "unchanged": unchanged,
+                    "stage_seconds": json.dumps(stage_seconds),
+                },
+            ).fetchone()
+            event = upload_event(import_id, summary)
+            record_event(conn, UPLOAD_COMPLETED, event, import_id)
+            before_commit(conn)
+    return MergeResult(created=created, updated=updated, unchanged=unchanged, event=event)

@@ -1,0 +1,91 @@
+"""How an import ends: archiving its file, or recording its failure."""
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from pipelines.importing.bucket import S3Location, is_s3, move_object, s3_client
+from pipelines.importing.checked_rows import remove_work, work_folder
+from pipelines.db.connection import connect
+from pipelines.catalog.events import UPLOAD_FAILED, record_event, upload_event
+from pipelines.db.sql_files import query
+from pipelines.settings import Folders
+from pipelines.importing.staging import drop_staging
+
+# Files from these sources were handed to us and are moved when done; a file
+# named on the command line stays where its owner keeps it.
+MOVED_SOURCES = {"folder", "upload", "bucket"}
+
+
+def file_digest(path: Path) -> str:
+    with Path(path).open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def move_into(path: Path, folder: Path, import_id: int) -> Path:
+    """Move `path` into `folder` as '<import id>-<name>', never overwriting."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(path).name
+    prefix = f"{import_id}-"
+    name = name[len(prefix):] if name.startswith(prefix) else name  # uploads land as '<id>-<name>'
+    target = folder / f"{prefix}{name}"
+    counter = 1
+    while target.exists():
+        target = folder / f"{prefix}{counter}-{name}"
+        counter += 1
+    return Path(shutil.move(str(path), target))
+
+
+def local_copy(folders: Folders, import_id: int, origin: str) -> Path:
+    """Where a bucket object is downloaded to while it imports."""
+    return folders.work / f"{import_id}-{S3Location.parse(origin).name}"
+
+
+def archive(origin: str, source: str, outcome: str, import_id: int, folders: Folders) -> str | None:
+    """Move a finished import's file to processed/ or failed/; returns where it is now.
+
+    `origin` is the local path or the s3:// URL the file came from. A bucket
+    object moves to the `processed/`/`failed/` prefix beside it and its local
+    copy is deleted; a file named on the command line stays where it is.
+    Returns None when there was nothing to move.
+    """
+    if is_s3(origin):
+        local_copy(folders, import_id, origin).unlink(missing_ok=True)
+        return move_object(s3_client(), origin, outcome, import_id)
+    path = Path(origin)
+    if source in MOVED_SOURCES and path.exists():
+        return str(move_into(path, folders.processed if outcome == "processed" else folders.failed, import_id))
+    return None
+
+
+def finish_import(url: str, import_id: int, origin: str, source: str, folders: Folders) -> str:
+    """After the merge committed: archive the file and mark the import done."""
+    final = archive(origin, source, "processed", import_id, folders) or origin
+    with connect(url) as conn:
+        conn.execute(query("imports/finish"), {"import_id": import_id, "file_path": final})
+    drop_staging(url, import_id)
+    remove_work(work_folder(folders.work, import_id))
+    return final
+
+
+def fail_import(url: str, import_id: int, error: str, origin: str | None, source: str, folders: Folders) -> bool:
+    """Record that an import failed before its merge committed.
+
+    The import row and its upload.failed event are written together, with
+    where the file went; an import whose merge already committed is left as
+    succeeded (returns False). The file goes to failed/; only the import's
+    staging table and work folder (rebuilt from the file on a retry) go.
+    """
+    with connect(url) as conn:
+        with conn.transaction():
+            row = conn.execute(query("imports/get"), {"import_id": import_id}).fetchone()
+            if row is None or row["status"] == "succeeded":
+                return False
+            moved = archive(origin, source, "failed", import_id, folders) if origin else None
+            summary = conn.execute(
+                query("imports/fail"), {"import_id": import_id, "error": error, "file_path": moved}
+            ).fetchone()
+            record_event(conn, UPLOAD_FAILED, upload_event(import_id, summary), import_id)
+    drop_staging(url, import_id)
+    remove_work(work_folder(folders.work, import_id))
+    return True

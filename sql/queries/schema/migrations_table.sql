@@ -1,0 +1,6 @@
+-- Which migrations (sql/migrations/NNNN_name.sql) this database has applied.
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);

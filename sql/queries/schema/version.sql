@@ -1,0 +1,1 @@
+SELECT max(version) AS v FROM schema_migrations;
