@@ -37,7 +37,7 @@ def importer(url: str, path: Path) -> dict:
     """The import_products job in-process, as `product-importer import` runs it."""
     import dagster as dg
 
-    from pipelines.definitions import defs
+    from pipelines.defs.in_process import execute_import
     from pipelines.importing.import_runs import find_import_by_run
     from pipelines.defs.resources import FoldersResource, PostgresResource
 
@@ -46,18 +46,15 @@ def importer(url: str, path: Path) -> dict:
             landing_dir=f"{work}/landing", processed_dir=f"{work}/processed", failed_dir=f"{work}/failed",
             rejects_dir=f"{work}/rejects", work_dir=f"{work}/work",
         )
-        job = defs.resolve_job_def("import_products")
         checkpoint(url)
         started = time.perf_counter()
-        result = job.execute_in_process(
-            run_config={
-                "ops": {"validate": {"config": {"path": str(path), "source": "cli"}}},
-                "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-            },
+        result = execute_import(
+            path, "cli", ephemeral=True,
             resources={"postgres": PostgresResource(url=url), "folders": folders, "io_manager": dg.mem_io_manager},
-            instance=dg.DagsterInstance.ephemeral(),
         )
         seconds = time.perf_counter() - started
+        if not result.success:
+            raise RuntimeError(f"the import failed: {next((e.message for e in result.all_events if e.is_failure), '?')}")
     row = find_import_by_run(url, result.run_id)
     return {"seconds": seconds, "stages": row["stage_seconds"],
             "counts": {k: row[k] for k in ("created", "updated", "unchanged", "duplicates_in_file")}}

@@ -105,8 +105,6 @@ class WebhookSettings:
     per_endpoint: int = 8
     poll_seconds: float = 0.5
     lease_seconds: float = 60
-    # The import's own first attempt (the notify op) waits at most this long.
-    notify_timeout_seconds: float = 10
 
     @classmethod
     def from_env(cls) -> "WebhookSettings":
@@ -120,7 +118,6 @@ class WebhookSettings:
             per_endpoint=int(_text("WEBHOOK_PER_ENDPOINT") or defaults.per_endpoint),
             poll_seconds=float(_text("WEBHOOK_POLL_SECONDS") or defaults.poll_seconds),
             lease_seconds=float(_text("WEBHOOK_LEASE_SECONDS") or defaults.lease_seconds),
-            notify_timeout_seconds=float(_text("WEBHOOK_NOTIFY_TIMEOUT_SECONDS") or defaults.notify_timeout_seconds),
         )
 
 

@@ -81,24 +81,12 @@ def folders(tmp_path) -> FoldersResource:
 @pytest.fixture
 def run_job(db_url, folders):
     """Run import_products in-process on a file; returns the import row."""
-    from pipelines.definitions import defs
+    from pipelines.defs.in_process import execute_import
     from pipelines.importing.import_runs import find_import_by_run
 
-    job = defs.resolve_job_def("import_products")
-
     def run(path: Path, source: str = "folder", import_id: int = 0) -> dict:
-        config = {"path": str(path), "source": source, "import_id": import_id}
-        # Disposed here, in this thread: left to the garbage collector, its
-        # SQLite connections were finalized in whatever thread ran next (an
-        # AppTest script thread), logging errors whose tracebacks re-entered
-        # ast.parse mid-compile and broke it on Python 3.11 (CPython gh-106905).
-        with dg.DagsterInstance.ephemeral() as instance:
-            result = job.execute_in_process(
-                run_config={"ops": {"validate": {"config": config}}},
-                resources={"postgres": PostgresResource(url=db_url), "folders": folders, "io_manager": dg.mem_io_manager},
-                instance=instance,
-                raise_on_error=False,
-            )
+        resources = {"postgres": PostgresResource(url=db_url), "folders": folders, "io_manager": dg.mem_io_manager}
+        result = execute_import(path, source, import_id, ephemeral=True, resources=resources)
         row = find_import_by_run(db_url, result.run_id)
         assert row is not None, "the run did not record an import"
         row["run_success"] = result.success

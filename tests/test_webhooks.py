@@ -295,3 +295,63 @@ def test_rotating_the_secret_changes_it(db_url):
     endpoint = endpoints.create_endpoint(db_url, "https://example.com/", ["product.created"])
     rotated = endpoints.rotate_secret(db_url, endpoint["id"])
     assert rotated["secret"] != endpoint["secret"] and rotated["secret"].startswith("whsec_")
+
+
+def _import_in_process(db_url, folders, path):
+    import dagster as dg
+
+    from pipelines.defs.in_process import execute_import
+    from pipelines.defs.resources import PostgresResource
+
+    resources = {"postgres": PostgresResource(url=db_url), "folders": folders, "io_manager": dg.mem_io_manager}
+    return execute_import(path, "folder", ephemeral=True, resources=resources)
+
+
+def test_the_import_delivers_its_own_event_at_once(db_url, receiver, folders, landing_file, monkeypatch):
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
+    receiver.expect_request("/hook").respond_with_data("ok")
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["upload.completed"])
+    result = _import_in_process(db_url, folders, landing_file("good.csv", "sku,name\nA,B\nC,D\n"))
+    assert result.success
+    # No worker runs: the import's final op sent it before the run ended.
+    [(request, _)] = receiver.log
+    payload = Webhook(endpoint["secret"]).verify(request.get_data(), dict(request.headers))
+    assert payload["type"] == "upload.completed" and payload["data"]["created"] == 2
+    [logged] = attempts(db_url)
+    assert logged["succeeded"] and logged["attempt"] == 1
+    notify_output = next(e for e in result.events_for_node("notify") if e.is_successful_output)
+    metadata = notify_output.step_output_data.metadata
+    assert metadata["delivered"].value == 1 and metadata["attempted"].value == 1
+    assert receiver.url_for("/hook") in metadata["endpoints"].value
+    [materialized] = result.asset_materializations_for_node("merge")
+    assert materialized.asset_key.path == ["products"] and materialized.metadata["created"].value == 2
+
+
+def test_a_failed_first_attempt_is_left_to_the_worker(db_url, receiver, folders, landing_file, monkeypatch):
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
+    monkeypatch.setenv("WEBHOOK_RETRY_SCHEDULE", "0.1,0.1")
+    receiver.expect_ordered_request("/hook").respond_with_data("down", status=503)
+    receiver.expect_ordered_request("/hook").respond_with_data("ok")
+    endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["upload.completed"])
+    assert _import_in_process(db_url, folders, landing_file("good.csv", "sku,name\nA,B\n")).success
+    assert len(receiver.log) == 1
+    with running_worker(db_url):
+        wait_until(lambda: len(receiver.log) == 2, what="the worker's retry")
+    assert len({r.headers["webhook-id"] for r, _ in receiver.log}) == 1
+
+
+def test_the_import_and_a_running_worker_never_both_send_an_event(db_url, receiver, folders, landing_file, monkeypatch):
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
+    receiver.expect_request("/a").respond_with_data("ok")
+    receiver.expect_request("/b").respond_with_data("ok")
+    for path in ("/a", "/b"):
+        endpoints.create_endpoint(db_url, receiver.url_for(path), ["upload.completed"])
+    imports = 6
+    # The worker polls every 10 ms, so it races each import's own attempt.
+    with running_worker(db_url, poll_seconds=0.01):
+        for number in range(imports):
+            assert _import_in_process(db_url, folders, landing_file(f"f{number}.csv", f"sku,name\nS{number},N\n")).success
+        wait_until(lambda: len(receiver.log) >= 2 * imports, what="every event at both endpoints")
+        time.sleep(1.0)  # room for a second, wrong delivery to arrive
+    sent = [(r.path, r.headers["webhook-id"]) for r, _ in receiver.log]
+    assert len(sent) == 2 * imports and len(set(sent)) == 2 * imports

@@ -9,6 +9,7 @@ from app.common import (
     folders, run_link, seconds_between, show_counts, show_toast, stage_label, start_page, toast_next_run,
 )
 from pipelines.importing.csv_records import FileRefused
+from pipelines.importing.file_kinds import UPLOAD_TYPES
 from pipelines.importing.import_runs import get_import
 from pipelines.importing.preview import preview_file
 from pipelines.importing.uploads import retry_import, submit_upload
@@ -43,7 +44,7 @@ def check_file(upload) -> None:
         st.session_state["preview"] = {"name": upload.name, "error": str(refused)}
 
 
-upload = st.file_uploader("CSV file (or .csv.gz)", type=["csv", "gz"], key="upload")
+upload = st.file_uploader("CSV file (or .csv.gz)", type=list(UPLOAD_TYPES), key="upload")
 check_only = st.toggle("Check only: show what would change, import nothing", key="check_only")
 if st.button("Check file" if check_only else "Import", type="primary", disabled=upload is None, key="start"):
     st.session_state.pop("import_id", None)

@@ -14,9 +14,9 @@ from pipelines.db.connection import connect
 from pipelines.catalog.events import (
     PRODUCT_CREATED, PRODUCT_DELETED, PRODUCT_UPDATED, PRODUCTS_DELETED_ALL, record_event,
 )
+from pipelines.catalog.product_rules import first_problem
 from pipelines.catalog.sku import normalize_sku
 from pipelines.db.sql_files import query
-from pipelines.importing.validation import MAX_LENGTH
 
 COUNT_CAP = 10_000
 # Below this many products an exact count is cheap; above, the planner's estimate.
@@ -100,16 +100,8 @@ def get_product(url: str, product_id: int) -> dict | None:
 
 def _clean(sku: str, name: str, description: str) -> tuple[str, str, str]:
     sku, name, description = (sku or "").strip(), (name or "").strip(), (description or "").strip()
-    if not sku:
-        raise ProductError("SKU is required.")
-    if not name:
-        raise ProductError("Name is required.")
-    for label, value, limit in (("SKU", sku, MAX_LENGTH["sku"]), ("Name", name, MAX_LENGTH["name"]),
-                                ("Description", description, MAX_LENGTH["description"])):
-        if len(value) > limit:
-            raise ProductError(f"{label} is longer than {limit:,} characters.")
-    if any(ord(c) < 32 or ord(c) == 127 for c in sku):
-        raise ProductError("SKU cannot contain line breaks or control characters.")
+    if problem := first_problem(sku, name, description):
+        raise ProductError(f"{problem[0].upper()}{problem[1:]}.")
     return sku, name, description
 
 

@@ -9,8 +9,10 @@ until the build ends), writes from the app wait for the build. Small
 imports keep them and pay per row.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 import psycopg
 
@@ -58,3 +60,17 @@ def ensure_search_indexes(url: str) -> None:
         for row in conn.execute(query("search_indexes/invalid")).fetchall():
             conn.execute(with_table("search_indexes/drop_invalid", index=row["name"]))
         _run_each(conn, "search_indexes/create")
+
+
+@cache
+def search_index_names() -> tuple[str, ...]:
+    """The indexes `ensure_search_indexes` creates, as named in its SQL file."""
+    return tuple(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", query("search_indexes/create")))
+
+
+def search_indexes_missing(url: str) -> list[str]:
+    """Search indexes that are absent or not usable (invalid, or still being built)."""
+    with connect(url) as conn:
+        rows = conn.execute(query("search_indexes/status"), {"names": list(search_index_names())}).fetchall()
+    usable = {row["name"] for row in rows if row["valid"]}
+    return [name for name in search_index_names() if name not in usable]

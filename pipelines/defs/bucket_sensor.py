@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.importing.bucket import s3_client, scan_bucket
 from pipelines.defs.import_job import import_products
 from pipelines.defs.resources import BucketResource
+from pipelines.defs.run_config import import_run_request
 
 INTERVAL_SECONDS = 5
 
@@ -19,12 +20,6 @@ def landing_bucket_sensor(context: dg.SensorEvaluationContext, bucket: BucketRes
     if not bucket.landing_url:
         return dg.SkipReason("LANDING_URL is not set: bucket landing is off.")
     found, cursor = scan_bucket(s3_client(), bucket.landing_url, context.cursor)
-    requests = [
-        dg.RunRequest(
-            run_key=item.run_key,  # Dagster also refuses a second run for the same key
-            run_config=dg.RunConfig(ops={"validate": {"config": {"path": item.url, "source": "bucket"}}}),
-            tags={"product_importer/file": item.key.rsplit("/", 1)[-1], "product_importer/source": "bucket"},
-        )
-        for item in found
-    ]
+    # Dagster also refuses a second run for the same run key.
+    requests = [import_run_request(item.run_key, item.url, item.key.rsplit("/", 1)[-1], "bucket") for item in found]
     return dg.SensorResult(run_requests=requests, cursor=cursor)

@@ -1,9 +1,10 @@
 """The `import_products` job: validate -> dedupe -> stage -> merge -> reindex -> notify -> archive.
 
-Each op is a thin layer over plain functions in this package; the ops add
-progress on the `imports` row, log lines and output metadata so the Dagster
-run page tells the story. Rows pass between ops as files in the import's
-work folder (checked_rows.py), never as one frame of the whole file, so
+Each op is a thin layer over plain functions in pipelines.importing and
+pipelines.webhooks; stage_report.import_stage adds the progress on the
+`imports` row, the log line and the output metadata that make the Dagster
+run page tell the story. Rows pass between ops as files in the import's work
+folder (importing/checked_rows.py), never as one frame of the whole file, so
 memory stays bounded at any file size. The source file stays in the landing
 folder until the merge has committed, so a crashed run loses nothing and is
 simply run again.
@@ -15,22 +16,20 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.db.search_indexes import ensure_search_indexes
+from pipelines.defs.catalog_asset import findings, materialization
+from pipelines.defs.resources import FoldersResource, PostgresResource
+from pipelines.defs.run_config import JOB_TAG, ImportConfig
+from pipelines.defs.stage_report import import_stage
 from pipelines.importing.bucket import S3Location, download, is_s3, s3_client
 from pipelines.importing.checked_rows import check_into, work_folder
 from pipelines.importing.csv_records import FileRefused
 from pipelines.importing.deduplication import find_winners, unique_rows
-from pipelines.importing.import_runs import ImportTracker, create_import, find_import_by_run, queued_import_for
+from pipelines.importing.import_runs import create_import, queued_import_for
 from pipelines.importing.merging import merge_import, plan_search_index_rebuild
-from pipelines.importing.outcome import fail_import, file_digest, finish_import, local_copy
-from pipelines.defs.resources import FoldersResource, PostgresResource
-from pipelines.db.search_indexes import ensure_search_indexes
+from pipelines.importing.outcome import fail_stopped_run, file_digest, finish_import, local_copy
 from pipelines.importing.staging import load_staging, staging_table
-
-class ImportConfig(dg.Config):
-    path: str
-    source: str = "folder"
-    # Set when the import row was created before the run (CLI, app upload).
-    import_id: int = 0
+from pipelines.webhooks.delivery import deliver_event_now
 
 
 @dataclass(frozen=True)
@@ -39,39 +38,37 @@ class ImportState:
     path: Path  # the local file being imported
     origin: str  # where it came from: that path, or an s3:// URL
     source: str
-    work: Path  # the checked rows (checked_rows.py)
+    work: Path  # the checked rows (importing/checked_rows.py)
     rows: int  # rows going on to the next step
-    stage_seconds: dict
     rebuild_indexes: bool = False
+    event_id: int = 0  # upload.completed, once the merge committed
 
 
-def _tracker(postgres: PostgresResource, import_id: int) -> ImportTracker:
-    return ImportTracker(postgres.resolved_url(), import_id)
+def _claim_import(url: str, config: ImportConfig) -> tuple[int, str]:
+    """The import this run carries out, and its source: given, queued by an upload, or new."""
+    if config.import_id:
+        return config.import_id, config.source
+    if queued := queued_import_for(url, config.path):
+        return queued["id"], queued["source"]  # an upload from the app
+    name = S3Location.parse(config.path).name if is_s3(config.path) else Path(config.path).name
+    return create_import(url, name, config.path, config.source), config.source
 
 
 @dg.op(description="Read the CSV with Polars, check every row, write rejected rows with their line numbers.")
 def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: PostgresResource, folders: FoldersResource) -> ImportState:
     url = postgres.resolved_url()
-    origin, source = config.path, config.source
-    name = S3Location.parse(origin).name if is_s3(origin) else Path(origin).name
-    if config.import_id:
-        import_id = config.import_id
-    elif queued := queued_import_for(url, origin):
-        import_id, source = queued["id"], queued["source"]  # an upload from the app
-    else:
-        import_id = create_import(url, name, origin, source)
+    import_id, source = _claim_import(url, config)
     paths = folders.folders()
-    with ImportTracker(url, import_id) as tracker:
-        tracker.start(context.run_id)
+    origin = config.path
+    with import_stage(context, url, import_id, "validating", claim_for_run=True) as stage:
         context.log.info(f"Import {import_id}: validating {origin}")
         path = Path(origin)
         try:
             if is_s3(origin):
-                tracker.progress("validating", 0.0)
                 path = download(s3_client(), origin, local_copy(paths, import_id, origin))
                 context.log.info(f"Downloaded {origin} ({path.stat().st_size:,} bytes)")
             size = path.stat().st_size
-            tracker.progress("validating", 0.0, file_size=size)
+            stage.progress(0.0, file_size=size)
             work = work_folder(paths.work, import_id)
             with ThreadPoolExecutor(1) as pool:  # hashing overlaps parsing; both release the GIL
                 digest = pool.submit(file_digest, path)
@@ -79,125 +76,132 @@ def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: Pos
                     path,
                     work,
                     paths.rejects / f"{import_id}.csv",
-                    on_progress=lambda rows, done: tracker.progress(
-                        "validating", 0.95 * min(done / max(size, 1), 1.0), rows_processed=rows
-                    ),
+                    on_progress=lambda rows, done: stage.progress(0.95 * min(done / max(size, 1), 1.0), rows=rows),
                 )
-            tracker.progress("validating", 0.95, content_hash=digest.result())
+            stage.progress(0.95, content_hash=digest.result())
         except (FileRefused, FileNotFoundError, IsADirectoryError) as refused:
             message = str(refused) if isinstance(refused, FileRefused) else f"Cannot read {path}: {refused.strerror}."
             raise dg.Failure(description=message) from None
         rejects_path = str(checked.rejects_path) if checked.rejects_path else None
-        seconds = tracker.stage_done(
-            "validating",
-            rows_processed=checked.rows_total,
-            rows_seen=checked.rows_total,
-            rows_valid=checked.rows_valid,
-            rows_rejected=checked.rows_rejected,
-            rejects_path=rejects_path,
-        )
-        context.log.info(
-            f"{checked.rows_total:,} rows read, {checked.rows_valid:,} valid, "
-            f"{checked.rows_rejected:,} rejected in {seconds:.2f}s"
-            + (f"; rejects written to {rejects_path}" if rejects_path else "")
-        )
         for line, reason in checked.first_problems.head(5).iter_rows():
             context.log.warning(f"line {line}: {reason}")
-        context.add_output_metadata(
-            {
-                "import_id": import_id,
-                "rows_total": checked.rows_total,
-                "rows_valid": checked.rows_valid,
-                "rows_rejected": checked.rows_rejected,
-                "rejects_path": rejects_path or "",
-                "delimiter": repr(checked.delimiter),
-                "seconds": seconds,
-            }
+        stage.done(
+            f"{checked.rows_total:,} rows read, {checked.rows_valid:,} valid, {checked.rows_rejected:,} rejected"
+            + (f"; rejects written to {rejects_path}" if rejects_path else ""),
+            rows=checked.rows_total,
+            counts={
+                "rows_seen": checked.rows_total, "rows_valid": checked.rows_valid,
+                "rows_rejected": checked.rows_rejected, "rejects_path": rejects_path,
+            },
+            import_id=import_id,
+            rows_total=checked.rows_total,
+            rows_valid=checked.rows_valid,
+            rows_rejected=checked.rows_rejected,
+            rejects_path=rejects_path or "",
+            delimiter=repr(checked.delimiter),
         )
-        return ImportState(import_id, path, origin, source, work, checked.rows_valid, {"validating": seconds})
+    return ImportState(import_id, path, origin, source, work, checked.rows_valid)
 
 
 @dg.op(description="Keep one row per SKU (case-insensitive) with DuckDB; the last row in the file wins.")
 def deduplicate(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    with _tracker(postgres, state.import_id) as tracker:
-        tracker.progress("deduplicating", 0.0, rows_processed=0)
+    with import_stage(context, postgres.resolved_url(), state.import_id, "deduplicating") as stage:
         result = find_winners(state.work)
-        seconds = tracker.stage_done("deduplicating", rows_processed=result.unique, duplicates_in_file=result.duplicates)
-        context.log.info(f"{result.duplicates:,} duplicate SKUs removed, {result.unique:,} products remain ({seconds:.2f}s)")
-        context.add_output_metadata({"duplicates_in_file": result.duplicates, "unique_skus": result.unique, "seconds": seconds})
-        return replace(state, rows=result.unique, stage_seconds={**state.stage_seconds, "deduplicating": seconds})
+        stage.done(
+            f"{result.duplicates:,} duplicate SKUs removed, {result.unique:,} products remain",
+            rows=result.unique,
+            counts={"duplicates_in_file": result.duplicates},
+            duplicates_in_file=result.duplicates,
+            unique_skus=result.unique,
+        )
+    return replace(state, rows=result.unique)
 
 
 @dg.op(description="COPY the rows into an UNLOGGED staging table.")
 def stage(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    with _tracker(postgres, state.import_id) as tracker:
+    url = postgres.resolved_url()
+    with import_stage(context, url, state.import_id, "loading") as loading:
         total = max(state.rows, 1)
-        tracker.progress("loading", 0.0)
         copied = load_staging(
-            postgres.resolved_url(),
-            state.import_id,
-            unique_rows(state.work),
-            on_progress=lambda done: tracker.progress("loading", done / total, rows_processed=done),
+            url, state.import_id, unique_rows(state.work),
+            on_progress=lambda done: loading.progress(done / total, rows=done),
         )
-        seconds = tracker.stage_done("loading", rows_processed=copied)
         table = staging_table(state.import_id)
-        context.log.info(f"{copied:,} rows copied into {table} ({seconds:.2f}s)")
-        context.add_output_metadata({"staging_table": table, "rows": copied, "seconds": seconds})
-        return replace(state, rows=copied, stage_seconds={**state.stage_seconds, "loading": seconds})
+        loading.done(f"{copied:,} rows copied into {table}", rows=copied, staging_table=table, rows_copied=copied)
+    return replace(state, rows=copied)
 
 
 @dg.op(description="Upsert the staging table into products in one transaction, with the upload.completed event.")
 def merge(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    with _tracker(postgres, state.import_id) as tracker:
-        tracker.progress("merging", 0.0)
-        url = postgres.resolved_url()
+    url = postgres.resolved_url()
+    with import_stage(context, url, state.import_id, "merging") as merging:
         rebuild = plan_search_index_rebuild(url, state.import_id, state.rows)
         if rebuild:
             context.log.info("Large change: search indexes dropped, to be rebuilt after the merge")
         try:
-            result = merge_import(url, state.import_id, state.rows, state.stage_seconds)
+            result = merge_import(url, state.import_id, state.rows)
         except Exception:
             if rebuild:
                 ensure_search_indexes(url)
             raise
-        seconds = tracker.stage_done("merging", rows_processed=state.rows)
-        context.log.info(
-            f"Merged: {result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged ({seconds:.2f}s)"
+        context.log_event(
+            materialization(state.import_id, state.path.name, result.created, result.updated, result.unchanged)
         )
-        context.add_output_metadata(
-            {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "seconds": seconds}
+        merging.done(
+            f"Merged: {result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged",
+            rows=state.rows,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
         )
-        return replace(state, rebuild_indexes=rebuild, stage_seconds={**state.stage_seconds, "merging": seconds})
+    return replace(state, rebuild_indexes=rebuild, event_id=result.event_id)
 
 
 @dg.op(description="Rebuild the search indexes if the merge dropped them (large imports).")
 def reindex(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    with _tracker(postgres, state.import_id) as tracker:
-        if state.rebuild_indexes:
-            tracker.progress("indexing", 0.0)
-            ensure_search_indexes(postgres.resolved_url())
-            seconds = tracker.stage_done("indexing", rows_processed=state.rows)
-            context.log.info(f"Search indexes rebuilt ({seconds:.2f}s)")
-            context.add_output_metadata({"rebuilt": True, "seconds": seconds})
-        else:
-            context.add_output_metadata({"rebuilt": False})
+    if not state.rebuild_indexes:
+        context.add_output_metadata({"rebuilt": False})
         return state
+    url = postgres.resolved_url()
+    with import_stage(context, url, state.import_id, "indexing") as indexing:
+        ensure_search_indexes(url)
+        indexing.done("Search indexes rebuilt", rows=state.rows, rebuilt=True)
+    return state
 
 
-@dg.op(description="Hand the upload.completed event to webhook delivery.")
+@dg.op(description="Send upload.completed to each subscribed webhook endpoint now; the worker retries what fails.")
 def notify(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    # The event itself was written by the merge transaction (so it exists
-    # exactly when the merge committed); delivery reads it from the outbox.
-    with _tracker(postgres, state.import_id) as tracker:
-        tracker.stage_done("notifying", rows_processed=state.rows)
-        context.log.info(f"upload.completed recorded for import {state.import_id}")
-        return state
+    # The event itself was written by the merge transaction (the outbox), so
+    # it exists exactly when the merge committed; here it is only sent.
+    url = postgres.resolved_url()
+    with import_stage(context, url, state.import_id, "notifying") as notifying:
+        attempts = deliver_event_now(url, state.event_id)
+        for attempt in attempts:
+            (context.log.info if attempt.succeeded else context.log.warning)(attempt.describe())
+        delivered = sum(attempt.succeeded for attempt in attempts)
+        notifying.done(
+            f"upload.completed (event {state.event_id}) delivered to {delivered} of {len(attempts)} endpoint(s) at once",
+            rows=state.rows,
+            event_id=state.event_id,
+            delivered=delivered,
+            attempted=len(attempts),
+            endpoints=dg.MetadataValue.md(
+                "\n".join(["| endpoint | outcome | ms |", "|---|---|---|"] + [
+                    f"| {a.url} | {'HTTP ' + str(a.http_status) if a.http_status else a.error} | {a.response_ms} |"
+                    for a in attempts
+                ])
+            ) if attempts else "no endpoint subscribed, or the worker took them",
+        )
+    return state
 
 
-@dg.op(description="Move the imported file to the processed folder.")
+@dg.op(description="Move the imported file to the processed folder; report the catalog's checks.")
 def archive(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource, folders: FoldersResource) -> None:
-    final = finish_import(postgres.resolved_url(), state.import_id, state.origin, state.source, folders.folders())
+    url = postgres.resolved_url()
+    final = finish_import(url, state.import_id, state.origin, state.source, folders.folders())
     context.log.info(f"Import {state.import_id} done; file now at {final}")
+    for finding in findings(url):
+        context.instance.report_runless_asset_event(finding.evaluation())
     context.add_output_metadata({"file_path": str(final)})
 
 
@@ -212,21 +216,19 @@ def _failure_message(error: BaseException | None) -> str:
 @dg.failure_hook(required_resource_keys={"postgres", "folders"})
 def record_failure(context: dg.HookContext) -> None:
     """Mark the import failed, record upload.failed, move the file to failed/."""
-    url = context.resources.postgres.resolved_url()
-    row = find_import_by_run(url, context.run_id)
-    if row is None:
-        return
     message = _failure_message(context.op_exception)
-    failed = fail_import(url, row["id"], message, row["file_path"], row["source"], context.resources.folders.folders())
+    failed = fail_stopped_run(
+        context.resources.postgres.resolved_url(), context.run_id, message, context.resources.folders.folders()
+    )
     if failed:
-        context.log.error(f"Import {row['id']} failed: {message}")
+        context.log.error(f"Import {failed} failed: {message}")
 
 
 @dg.job(
     description="Import a products CSV into PostgreSQL.",
     executor_def=dg.in_process_executor,
     hooks={record_failure},
-    tags={"product_importer/job": "import"},  # deploy/dagster.yaml limits concurrent imports by it
+    tags={JOB_TAG: "import"},
 )
 def import_products():
     archive(notify(reindex(merge(stage(deduplicate(validate()))))))

@@ -20,6 +20,7 @@ import dagster as dg
 from pipelines.defs.import_job import import_products
 from pipelines.importing.landing import scan_landing
 from pipelines.defs.resources import FoldersResource
+from pipelines.defs.run_config import import_run_request
 
 WATCH_SECONDS = 5.5
 POLL_SECONDS = 0.2
@@ -38,12 +39,5 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, folders: FoldersR
     while not ready and time.monotonic() + POLL_SECONDS < deadline:
         time.sleep(POLL_SECONDS)
         ready, cursor = scan_landing(landing, cursor)
-    requests = [
-        dg.RunRequest(
-            run_key=file.run_key,
-            run_config=dg.RunConfig(ops={"validate": {"config": {"path": str(file.path), "source": "folder"}}}),
-            tags={"product_importer/file": file.path.name, "product_importer/source": "folder"},
-        )
-        for file in ready
-    ]
+    requests = [import_run_request(file.run_key, file.path, file.path.name, "folder") for file in ready]
     return dg.SensorResult(run_requests=requests, cursor=cursor)

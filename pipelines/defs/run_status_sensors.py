@@ -4,25 +4,20 @@ The hook marks an import failed when an op raises. A run whose process dies
 (killed, out of memory, machine restart) never gets to that; Dagster's run
 monitoring marks the run failed. A run terminated from the Dagster UI or API
 ends as canceled, which runs no hook either. For both, a sensor here does
-what the hook would: import failed, upload.failed recorded, file moved to
-failed/.
+what the hook does, through the same function (importing.outcome.fail_stopped_run).
 """
 
 import dagster as dg
 
 from pipelines.defs.import_job import import_products
-from pipelines.importing.import_runs import find_import_by_run
-from pipelines.importing.outcome import fail_import
 from pipelines.defs.resources import FoldersResource, PostgresResource
+from pipelines.importing.outcome import fail_stopped_run
 
 
 def _record_stopped(context, postgres: PostgresResource, folders: FoldersResource, message: str) -> None:
-    url = postgres.resolved_url()
-    row = find_import_by_run(url, context.dagster_run.run_id)
-    if row is None or row["status"] not in ("queued", "running"):
-        return  # the hook already recorded it, or the merge committed
-    fail_import(url, row["id"], message, row["file_path"], row["source"], folders.folders())
-    context.log.info(f"Import {row['id']} marked failed: {message}")
+    failed = fail_stopped_run(postgres.resolved_url(), context.dagster_run.run_id, message, folders.folders())
+    if failed:
+        context.log.info(f"Import {failed} marked failed: {message}")
 
 
 @dg.run_failure_sensor(

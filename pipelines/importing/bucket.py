@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-IMPORTABLE_SUFFIXES = (".csv", ".csv.gz")
+from pipelines.importing.file_kinds import is_importable
+
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def scan_bucket(client, landing_url: str, cursor: str | None) -> tuple[list[NewO
         for item in page.get("Contents", []):
             key, etag = item["Key"], item["ETag"].strip('"')
             name = key.rsplit("/", 1)[-1]
-            if not name.lower().endswith(IMPORTABLE_SUFFIXES) or name.startswith("."):
+            if not is_importable(name):
                 continue
             listed[key] = etag
             if requested.get(key) == etag:

@@ -60,6 +60,11 @@ def find_import_by_run(url: str, run_id: str) -> dict | None:
         return conn.execute(query("imports/by_run"), {"run_id": run_id}).fetchone()
 
 
+def latest_succeeded_import(url: str) -> dict | None:
+    with connect(url) as conn:
+        return conn.execute(query("imports/latest_succeeded")).fetchone()
+
+
 def recent_imports(url: str, limit: int = 20) -> list[dict]:
     with connect(url) as conn:
         return conn.execute(query("imports/recent"), {"limit": limit}).fetchall()

@@ -15,10 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.importing.file_kinds import is_importable
 from pipelines.settings import landing_settle_seconds
 
-IMPORTABLE_SUFFIXES = (".csv", ".csv.gz")
-TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", "~")
 
 
 @dataclass(frozen=True)
@@ -36,13 +35,7 @@ def _signature(path: Path) -> list[int] | None:
 
 
 def is_candidate(path: Path) -> bool:
-    name = path.name.lower()
-    return (
-        path.is_file()
-        and not name.startswith((".", "~"))
-        and name.endswith(IMPORTABLE_SUFFIXES)
-        and not name.endswith(TEMPORARY_SUFFIXES)
-    )
+    return is_importable(path.name) and path.is_file()
 
 
 def scan_landing(

@@ -1,6 +1,5 @@
 """Merging a staging table into products, in one transaction."""
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,13 +45,13 @@ class MergeResult:
     updated: int
     unchanged: int
     event: dict
+    event_id: int  # of upload.completed, in the outbox
 
 
 def merge_import(
     url: str,
     import_id: int,
     staged_rows: int,
-    stage_seconds: dict,
     before_commit: Callable[[psycopg.Connection], None] = lambda conn: None,
 ) -> MergeResult:
     """Upsert the import's staging table into products.
@@ -77,10 +76,9 @@ def merge_import(
                     "created": created,
                     "updated": updated,
                     "unchanged": unchanged,
-                    "stage_seconds": json.dumps(stage_seconds),
                 },
             ).fetchone()
             event = upload_event(import_id, summary)
-            record_event(conn, UPLOAD_COMPLETED, event, import_id)
+            event_id = record_event(conn, UPLOAD_COMPLETED, event, import_id)
             before_commit(conn)
-    return MergeResult(created=created, updated=updated, unchanged=unchanged, event=event)
+    return MergeResult(created=created, updated=updated, unchanged=unchanged, event=event, event_id=event_id)

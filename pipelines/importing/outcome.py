@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pipelines.importing.bucket import S3Location, is_s3, move_object, s3_client
 from pipelines.importing.checked_rows import remove_work, work_folder
+from pipelines.importing.import_runs import find_import_by_run
 from pipelines.db.connection import connect
 from pipelines.catalog.events import UPLOAD_FAILED, record_event, upload_event
 from pipelines.db.sql_files import query
@@ -89,3 +90,14 @@ def fail_import(url: str, import_id: int, error: str, origin: str | None, source
     drop_staging(url, import_id)
     remove_work(work_folder(folders.work, import_id))
     return True
+
+
+def fail_stopped_run(url: str, run_id: str, message: str, folders: Folders) -> int | None:
+    """The import of a run that stopped (an op raised, the run died or was
+    terminated) before its merge committed: marked failed with upload.failed,
+    its file moved to failed/. Returns its id, or None when there was nothing
+    to do (no import for the run, or it already ended)."""
+    row = find_import_by_run(url, run_id)
+    if row is None or row["status"] not in ("queued", "running"):
+        return None
+    return row["id"] if fail_import(url, row["id"], message, row["file_path"], row["source"], folders) else None

@@ -9,7 +9,7 @@ import polars as pl
 import psycopg
 
 from pipelines.db.connection import connect
-from pipelines.db.sql_files import with_table
+from pipelines.db.sql_files import query, with_table
 
 COPY_CHUNK_ROWS = 50_000
 # Two COPY streams keep both the encoder (Polars, here) and the server's
@@ -85,3 +85,9 @@ def write_frame(copy: psycopg.Copy, rows: pl.DataFrame, on_chunk: Callable[[int]
 def drop_staging(url: str, import_id: int) -> None:
     with connect(url, autocommit=True) as conn:
         conn.execute(with_table("staging/drop", staging=staging_table(import_id)))
+
+
+def leftover_staging_tables(url: str) -> list[str]:
+    """Staging tables of imports that are no longer running (left by a crash)."""
+    with connect(url) as conn:
+        return [row["name"] for row in conn.execute(query("staging/leftover_tables")).fetchall()]

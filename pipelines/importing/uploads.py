@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
+from pipelines.importing.file_kinds import has_importable_suffix
 from pipelines.importing.import_runs import create_import, get_import, set_import_path
 from pipelines.settings import Folders
 
@@ -19,7 +20,7 @@ from pipelines.settings import Folders
 def safe_name(name: str) -> str:
     name = Path(name or "upload.csv").name
     name = re.sub(r"[^\w.\- ]+", "_", name).strip(" .") or "upload.csv"
-    return name if name.lower().endswith((".csv", ".csv.gz")) else f"{name}.csv"
+    return name if has_importable_suffix(name) else f"{name}.csv"
 
 
 def submit_upload(url: str, folders: Folders, name: str, content: BinaryIO) -> int:

@@ -13,11 +13,10 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.importing.csv_records import CHUNK_BYTES, FileRefused, parse_file
+from pipelines.catalog.product_rules import FIELDS, REQUIRED, field_rules
 from pipelines.catalog.sku import sku_key
 
-COLUMNS = ("sku", "name", "description")
-REQUIRED = ("sku", "name")
-MAX_LENGTH = {"sku": 255, "name": 1_000, "description": 20_000}
+COLUMNS = FIELDS
 
 # Header spellings accepted for each column, compared after folding case,
 # spaces, dashes and underscores (see _fold_header).
@@ -134,16 +133,7 @@ def check_records(records: pl.DataFrame, positions: dict[str, int], width: int) 
             pl.lit("badly quoted field: a quote inside an unquoted value, or text after a closing quote"),
         ),
         (field_count != width, pl.format("expected {} fields, found {}", pl.lit(width), field_count)),
-        (pl.col("sku").fill_null("") == "", pl.lit("SKU is empty")),
-        (pl.col("name").fill_null("") == "", pl.lit("name is empty")),
-        (pl.col("sku").str.contains(r"[\x00-\x1f\x7f]"), pl.lit("SKU contains a line break or control character")),
-    ] + [
-        (
-            pl.col(column).str.len_chars() > limit,
-            pl.lit(f"{'SKU' if column == 'sku' else column} is longer than {limit:,} characters"),
-        )
-        for column, limit in MAX_LENGTH.items()
-    ]
+    ] + field_rules()
     rule = pl.coalesce(*(pl.when(broken).then(pl.lit(i, dtype=pl.UInt8)) for i, (broken, _) in enumerate(rules)))
     checked = rows.with_columns(rule=rule)
     reason = pl.lit(None, dtype=pl.String)

@@ -5,9 +5,8 @@ import sys
 import threading
 from pathlib import Path
 
-import dagster as dg
-
 from pipelines.db import connection, migrations
+from pipelines.defs.in_process import execute_import
 from pipelines.local.dagster_home import ensure_dagster_home
 from pipelines.importing.import_runs import STAGE_LABELS, create_import, get_import
 
@@ -51,25 +50,15 @@ def run_import(path: Path, source: str = "cli", log_level: str = "CRITICAL", pro
     Dagster's own console log is off by default (the run's full log is in the
     Dagster UI); `log_level` turns it on.
     """
-    from pipelines.definitions import defs  # after DATABASE_URL/DAGSTER_HOME are set
-
     url = connection.resolve_url()
     migrations.migrate(url)
     ensure_dagster_home()
     path = Path(path).resolve()
     import_id = create_import(url, path.name, str(path), source)
-    run_config = {
-        "ops": {"validate": {"config": {"path": str(path), "source": source, "import_id": import_id}}},
-        "loggers": {"console": {"config": {"log_level": log_level}}},
-    }
     printer = ProgressPrinter(url, import_id) if progress else None
     if printer:
         printer.start()
-    with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("import_products").execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False,
-            tags={"product_importer/file": path.name, "product_importer/source": source},
-        )
+    result = execute_import(path, source, import_id, log_level=log_level)
     if printer:
         printer.finished.set()
         printer.join()

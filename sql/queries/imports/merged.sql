@@ -5,8 +5,7 @@ SET status        = 'succeeded',
     percent       = 80,
     created       = %(created)s,
     updated       = %(updated)s,
-    unchanged     = %(unchanged)s,
-    stage_seconds = stage_seconds || %(stage_seconds)s::jsonb
+    unchanged     = %(unchanged)s
 WHERE id = %(import_id)s
 RETURNING file_name, status, rows_seen, rows_valid, rows_rejected, duplicates_in_file,
           created, updated, unchanged, rejects_path;

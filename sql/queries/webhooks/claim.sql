@@ -1,4 +1,6 @@
--- Take due deliveries of enabled endpoints for this worker, with a lease.
+-- Take due deliveries of enabled endpoints, with a lease: for the worker,
+-- any event's; for an import's own first attempt, only %(event_id)s's.
+-- SKIP LOCKED and the status change mean one claimer per delivery.
 -- At most %(per_endpoint)s deliveries per endpoint are in flight, so a
 -- receiver that hangs cannot hold every slot and starve the others.
 WITH busy AS (
@@ -15,6 +17,7 @@ ranked AS (
     JOIN webhook_endpoints AS w ON w.id = d.endpoint_id AND w.enabled
     LEFT JOIN busy AS b ON b.endpoint_id = d.endpoint_id
     WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+      AND (%(event_id)s::bigint IS NULL OR d.event_id = %(event_id)s::bigint)
 ),
 due AS (
     SELECT d.id

@@ -1,9 +1,10 @@
 -- Turn new events into one delivery per enabled endpoint subscribed to
 -- their type, and mark them done. SKIP LOCKED lets several workers share.
+-- %(event_id)s, when not NULL, limits it to that one event.
 WITH batch AS (
     SELECT id, type
     FROM events
-    WHERE NOT fanned_out
+    WHERE NOT fanned_out AND (%(event_id)s::bigint IS NULL OR id = %(event_id)s::bigint)
     ORDER BY id
     LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED

@@ -1,0 +1,50 @@
+"""How an op of the import job reports its stage, written once for all of them.
+
+Inside `with import_stage(...) as stage:` an op reports progress on the
+import's row (`stage.progress`) and says what it did (`stage.done`). On a
+normal exit the stage is marked complete on the row with its duration, one
+log line tells the run page what happened and the op's output metadata gets
+the same numbers. Nothing is reported as done when the op raises.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from pipelines.importing.import_runs import ImportTracker
+
+
+@dataclass
+class Stage:
+    tracker: ImportTracker
+    name: str
+    summary: str = ""
+    rows: int = 0
+    counts: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+
+    def progress(self, fraction: float, rows: int = 0, **counts) -> None:
+        """`fraction` (0..1) of this stage done, with any counts now known (imports row columns)."""
+        self.tracker.progress(self.name, fraction, rows_processed=rows, **counts)
+
+    def done(self, summary: str, rows: int = 0, counts: dict | None = None, **metadata) -> None:
+        """What the stage did: a log line, the rows it passed on, counts for the row, metadata for Dagster."""
+        self.summary, self.rows, self.counts, self.metadata = summary, rows, counts or {}, metadata
+
+
+@contextmanager
+def import_stage(
+    context: dg.OpExecutionContext, url: str, import_id: int, name: str, claim_for_run: bool = False
+) -> Iterator[Stage]:
+    """One stage of import `import_id`; `claim_for_run` first ties the import to this run."""
+    with ImportTracker(url, import_id) as tracker:
+        if claim_for_run:
+            tracker.start(context.run_id)
+        stage = Stage(tracker, name)
+        stage.progress(0.0)
+        yield stage
+        seconds = tracker.stage_done(name, rows_processed=stage.rows, **stage.counts)
+        context.log.info(f"{stage.summary} ({seconds:.2f}s)")
+        context.add_output_metadata({**stage.metadata, "seconds": seconds})
