@@ -2,12 +2,12 @@
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 
-from pipelines.db import connection, migrations
 from pipelines.access.password import check_password, password_configured
+from pipelines.db import connection, migrations
 from pipelines.importing.import_runs import STAGE_LABELS
 from pipelines.settings import Folders, dagster_url, database_url
 
@@ -65,7 +65,7 @@ def stage_label(stage: str) -> str:
 def seconds_between(start: datetime | None, end: datetime | None) -> float | None:
     if start is None:
         return None
-    return ((end or datetime.now(timezone.utc)) - start).total_seconds()
+    return ((end or datetime.now(UTC)) - start).total_seconds()
 
 
 def show_toast() -> None:
@@ -86,11 +86,14 @@ def show_counts(created: int, updated: int, unchanged: int, rejected: int, repea
         cols,
         ("Created", "Updated", "Unchanged", "Rejected", "Repeated SKUs"),
         (created, updated, unchanged, rejected, repeated),
+        strict=True,
     ):
         col.metric(label, f"{value:,}")
 
 
-def confirm_buttons(confirm_label: str, key: str, on_confirm: Callable[[], tuple[str, str]], close: Callable[[], None]) -> None:
+def confirm_buttons(
+    confirm_label: str, key: str, on_confirm: Callable[[], tuple[str, str]], close: Callable[[], None]
+) -> None:
     """Confirm / Cancel inside a dialog. on_confirm returns the toast (text, icon)."""
     left, right = st.columns(2)
     if left.button(confirm_label, type="primary", key=f"confirm_{key}"):

@@ -6,7 +6,9 @@ import streamlit as st
 
 from app.common import require_login
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages/": Streamlit would also build its own navigation from that folder
+# (a direct link to a page after a restart showed it instead of this one).
+PAGES = Path(__file__).parent / "app_pages"
 
 st.set_page_config(page_title="product-importer", page_icon=":material/inventory_2:", layout="wide")
 require_login()  # before the navigation, so nothing shows without the password

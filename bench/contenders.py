@@ -38,26 +38,36 @@ def importer(url: str, path: Path) -> dict:
     import dagster as dg
 
     from pipelines.defs.in_process import execute_import
-    from pipelines.importing.import_runs import find_import_by_run
     from pipelines.defs.resources import FoldersResource, PostgresResource
+    from pipelines.importing.import_runs import find_import_by_run
 
     with tempfile.TemporaryDirectory() as work:
         folders = FoldersResource(
-            landing_dir=f"{work}/landing", processed_dir=f"{work}/processed", failed_dir=f"{work}/failed",
-            rejects_dir=f"{work}/rejects", work_dir=f"{work}/work",
+            landing_dir=f"{work}/landing",
+            processed_dir=f"{work}/processed",
+            failed_dir=f"{work}/failed",
+            rejects_dir=f"{work}/rejects",
+            work_dir=f"{work}/work",
         )
         checkpoint(url)
         started = time.perf_counter()
         result = execute_import(
-            path, "cli", ephemeral=True,
+            path,
+            "cli",
+            ephemeral=True,
             resources={"postgres": PostgresResource(url=url), "folders": folders, "io_manager": dg.mem_io_manager},
         )
         seconds = time.perf_counter() - started
         if not result.success:
-            raise RuntimeError(f"the import failed: {next((e.message for e in result.all_events if e.is_failure), '?')}")
+            raise RuntimeError(
+                f"the import failed: {next((e.message for e in result.all_events if e.is_failure), '?')}"
+            )
     row = find_import_by_run(url, result.run_id)
-    return {"seconds": seconds, "stages": row["stage_seconds"],
-            "counts": {k: row[k] for k in ("created", "updated", "unchanged", "duplicates_in_file")}}
+    return {
+        "seconds": seconds,
+        "stages": row["stage_seconds"],
+        "counts": {k: row[k] for k in ("created", "updated", "unchanged", "duplicates_in_file")},
+    }
 
 
 def floor(url: str, path: Path, bare: bool = False) -> dict:
@@ -69,10 +79,9 @@ def floor(url: str, path: Path, bare: bool = False) -> dict:
     started = time.perf_counter()
     with psycopg.connect(url) as conn:
         conn.execute("CREATE TEMP TABLE raw (name text, sku text, description text)")
-        with conn.cursor().copy("COPY raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    copy.write(chunk)
+        with conn.cursor().copy("COPY raw FROM STDIN (FORMAT csv, HEADER true)") as copy, path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
         conn.execute(FLOOR_MERGE)
         conn.commit()
     return {"seconds": time.perf_counter() - started}
@@ -108,8 +117,10 @@ def dlt_merge(url: str, path: Path) -> dict:
     credentials = parts.render_as_string(hide_password=False)
     with tempfile.TemporaryDirectory() as work:
         pipeline = dlt.pipeline(
-            pipeline_name="bench_products", pipelines_dir=work,
-            destination=dlt.destinations.postgres(credentials=credentials), dataset_name="dlt_products",
+            pipeline_name="bench_products",
+            pipelines_dir=work,
+            destination=dlt.destinations.postgres(credentials=credentials),
+            dataset_name="dlt_products",
         )
         checkpoint(url)
         started = time.perf_counter()
@@ -141,7 +152,7 @@ def seed_style(url: str, path: Path, batch: int = 1000) -> dict:
     with Session(engine) as session, path.open(newline="", encoding="utf-8") as handle:
         rows = csv.DictReader(handle)
         while True:
-            chunk = [r for _, r in zip(range(batch), rows)]
+            chunk = [r for _, r in zip(range(batch), rows, strict=False)]
             if not chunk:
                 break
             keys = {r["sku"].strip().lower() for r in chunk}
@@ -153,7 +164,11 @@ def seed_style(url: str, path: Path, batch: int = 1000) -> dict:
                     product = Product(sku_key=key)
                     session.add(product)
                     existing[key] = product
-                product.sku, product.name, product.description = r["sku"].strip(), r["name"].strip(), r["description"].strip()
+                product.sku, product.name, product.description = (
+                    r["sku"].strip(),
+                    r["name"].strip(),
+                    r["description"].strip(),
+                )
             session.commit()
     return {"seconds": time.perf_counter() - started}
 

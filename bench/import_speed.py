@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -81,7 +81,9 @@ def contender(name: str, path: Path, url: str) -> dict:
     """Run one contender in a process of its own; returns its JSON result."""
     done = subprocess.run(
         [sys.executable, "-m", "bench.contenders", name, str(path), url],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
@@ -122,7 +124,10 @@ def measure(server_url: str, files: dict[str, Path], repeat: int, peers: bool, b
         for name in names:
             with FreshDatabase(server_url) as url:
                 record(name, contender(name, files["base"], url))
-        print(f"  run {attempt + 1}/{repeat}: " + ", ".join(f"{k} {v[-1]['seconds']:.2f}s" for k, v in runs.items()), flush=True)
+        print(
+            f"  run {attempt + 1}/{repeat}: " + ", ".join(f"{k} {v[-1]['seconds']:.2f}s" for k, v in runs.items()),
+            flush=True,
+        )
     return runs
 
 
@@ -141,7 +146,9 @@ def summarize(runs: dict[str, list[dict]], rows: int) -> dict:
             summary[key]["counts"] = results[0]["counts"]
         if "stages" in results[0]:
             names = results[0]["stages"].keys()
-            summary[key]["stages"] = {n: round(statistics.median(r["stages"].get(n, 0) for r in results), 3) for n in names}
+            summary[key]["stages"] = {
+                n: round(statistics.median(r["stages"].get(n, 0) for r in results), 3) for n in names
+            }
     for key in summary:
         for base in ("floor", "bare_floor", "indexed_floor"):
             if base in summary:
@@ -176,10 +183,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.import_speed", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--big", action="store_true", help="5,000,000 rows, one run, product-importer and the bare floor")
+    parser.add_argument(
+        "--big", action="store_true", help="5,000,000 rows, one run, product-importer and the bare floor"
+    )
     parser.add_argument("--no-peers", action="store_true", help="leave out dlt and the seed-style ORM")
     parser.add_argument("--database-url", help="server to measure on (default: DATABASE_URL, else the embedded one)")
-    parser.add_argument("--results", type=Path, default=RESULTS, help=f"where to write JSON and chart (default {RESULTS})")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help=f"where to write JSON and chart (default {RESULTS})"
+    )
     args = parser.parse_args(argv)
     rows, repeat = (5_000_000, 1) if args.big else (args.rows, args.repeat)
     # dlt and matplotlib come with `uv run --group bench`; without them the
@@ -201,19 +212,31 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\n{'':42} {'seconds':>8} {'rows/s':>9} {'x floor':>8} {'x bare':>7} {'x b+idx':>8} {'peak MB':>8}")
     for item in summary.values():
-        print(f"{item['label']:42} {item['seconds']:8.2f} {item['rows_per_second']:9,} "
-              f"{item.get('x_floor', float('nan')):8.2f} {item.get('x_bare_floor', float('nan')):7.2f} "
-              f"{item.get('x_indexed_floor', float('nan')):8.2f} {item['peak_mb']:8.0f}")
+        print(
+            f"{item['label']:42} {item['seconds']:8.2f} {item['rows_per_second']:9,} "
+            f"{item.get('x_floor', float('nan')):8.2f} {item.get('x_bare_floor', float('nan')):7.2f} "
+            f"{item.get('x_indexed_floor', float('nan')):8.2f} {item['peak_mb']:8.0f}"
+        )
     stages = summary["fresh"]["stages"]
     print("\nproduct-importer, fresh, per stage (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
 
     results = args.results
     results.mkdir(parents=True, exist_ok=True)
     name = "import_speed_big" if args.big else "import_speed"
-    date = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    date = datetime.now(UTC).isoformat(timespec="seconds")
     (results / f"{name}.json").write_text(
-        json.dumps({"date": date, "machine": machine, "rows": rows, "file_mb": round(size_mb, 1), "repeat": repeat,
-                    "results": summary}, indent=2) + "\n"
+        json.dumps(
+            {
+                "date": date,
+                "machine": machine,
+                "rows": rows,
+                "file_mb": round(size_mb, 1),
+                "repeat": repeat,
+                "results": summary,
+            },
+            indent=2,
+        )
+        + "\n"
     )
     if importlib.util.find_spec("matplotlib"):
         chart(summary, results / f"{name}.png", f"{rows:,} products ({size_mb:.0f} MB), {machine}, {date[:10]}")

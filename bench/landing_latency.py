@@ -75,7 +75,11 @@ def drop_and_wait(url: str, landing: Path, source: Path, name: str) -> dict:
                 break
             time.sleep(0.05)
     assert row[0] == "succeeded", f"{name} failed"
-    return {"total": committed - dropped, "until_run_started": float(row[1]) - dropped, "run_to_commit": committed - float(row[1])}
+    return {
+        "total": committed - dropped,
+        "until_run_started": float(row[1]) - dropped,
+        "run_to_commit": committed - float(row[1]),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,9 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DAGSTER_HOME")}
         dagster_port, app_port = free_port(), free_port()
         env.update(DATA_DIR=str(data), DAGSTER_PORT=str(dagster_port), APP_PORT=str(app_port))
-        up = subprocess.Popen([BIN / "product-importer", "up"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        up = subprocess.Popen(
+            [BIN / "product-importer", "up"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
-            wait_for(lambda: urllib.request.urlopen(f"http://127.0.0.1:{dagster_port}/server_info", timeout=2).status == 200, 180)
+            wait_for(
+                lambda: urllib.request.urlopen(f"http://127.0.0.1:{dagster_port}/server_info", timeout=2).status == 200,
+                180,
+            )
             url = embedded_db.running_url(data / "postgres")
             small = write_sample(Path(tmp) / "small.csv", 1000, seed=1)
             large = [write_sample(Path(tmp) / f"large-{i}.csv", args.large_rows, seed=2 + i) for i in range(args.large)]
@@ -113,14 +122,17 @@ def main(argv: list[str] | None = None) -> int:
             up.wait(120)
     summary = {
         size: {key: round(statistics.median(r[key] for r in runs), 2) for key in runs[0]}
-        for size, runs in results.items() if runs
+        for size, runs in results.items()
+        if runs
     }
     summary["large_rows"] = args.large_rows
     for size in ("small", "large"):
         if size in summary:
             s = summary[size]
-            print(f"{size}: median {s['total']:.2f} s from drop to commit "
-                  f"({s['until_run_started']:.2f} s until the run started, {s['run_to_commit']:.2f} s run to commit)")
+            print(
+                f"{size}: median {s['total']:.2f} s from drop to commit "
+                f"({s['until_run_started']:.2f} s until the run started, {s['run_to_commit']:.2f} s run to commit)"
+            )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "landing_latency.json").write_text(json.dumps(summary, indent=2) + "\n")
     return 0

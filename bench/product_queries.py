@@ -24,8 +24,8 @@ import psycopg
 
 from bench.contenders import importer
 from bench.import_speed import FreshDatabase
-from pipelines.db import connection
 from pipelines.catalog.products import ProductFilter, count_products, page_after, page_before
+from pipelines.db import connection
 from pipelines.importing.sample import write_sample
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -76,13 +76,17 @@ def main(argv: list[str] | None = None) -> int:
                 medians = {k: round(statistics.median(v), 1) for k, v in timings.items()}
                 label = " + ".join(f"{k}={TERMS[k]!r}" for k in combo) or "no filter"
                 results.append({"filter": label, "matches": count.label(), **medians})
-                print(f"{label:60} {count.label():>10}  " + "  ".join(f"{k} {v:6.1f}ms" for k, v in medians.items()), flush=True)
+                print(
+                    f"{label:60} {count.label():>10}  " + "  ".join(f"{k} {v:6.1f}ms" for k, v in medians.items()),
+                    flush=True,
+                )
 
     worst = max(max(r[k] for k in ("count", "first", "deep", "previous", "last")) for r in results)
     print(f"\nslowest median: {worst:.1f} ms over {len(results)} filter combinations x 5 queries")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "product_queries.json").write_text(
-        json.dumps({"rows": total[0], "repeat": args.repeat, "slowest_median_ms": worst, "results": results}, indent=2) + "\n"
+        json.dumps({"rows": total[0], "repeat": args.repeat, "slowest_median_ms": worst, "results": results}, indent=2)
+        + "\n"
     )
     return 0
 

@@ -27,8 +27,8 @@ import psycopg
 from bench.import_speed import FreshDatabase
 from pipelines.catalog import products as catalog
 from pipelines.db import connection
-from pipelines.webhooks import endpoints
 from pipelines.settings import WebhookSettings
+from pipelines.webhooks import endpoints
 from pipelines.webhooks.worker import Worker
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -118,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.02)
             other_endpoint_seconds = time.perf_counter() - waited
             with psycopg.connect(url) as conn:
-                in_flight = conn.execute("SELECT count(*) FROM webhook_deliveries WHERE status = 'delivering'").fetchone()[0]
+                in_flight = conn.execute(
+                    "SELECT count(*) FROM webhook_deliveries WHERE status = 'delivering'"
+                ).fetchone()[0]
     result = {
         "events": args.events,
         "deliveries_per_second": round(rate, 1),

@@ -15,8 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from pipelines.db import embedded_db
-from pipelines.db import connection, migrations
+from pipelines.db import connection, embedded_db, migrations
 from pipelines.defs.resources import FoldersResource, PostgresResource
 
 REAL_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"

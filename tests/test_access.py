@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.catalog import products as catalog
 from pipelines.access.password import AccessError, check_bind, check_password, hash_password
+from pipelines.catalog import products as catalog
 
 APP = Path(__file__).resolve().parents[1] / "app"
 CLI = str(Path(sys.executable).parent / "product-importer")
@@ -26,7 +26,7 @@ def app_env(db_url, tmp_path, monkeypatch):
 
 
 def test_without_a_password_the_app_opens_on_loopback(app_env):
-    at = AppTest.from_file(str(APP / "pages" / "products.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(APP / "app_pages" / "products.py"), default_timeout=30).run()
     assert not at.exception and at.dataframe[0].value["sku"].tolist() == ["SECRET-1"]
     check_bind("127.0.0.1")
     check_bind("localhost")
@@ -53,7 +53,7 @@ def test_with_a_password_a_wrong_one_is_refused_and_the_right_one_lets_in(app_en
 def test_every_page_asks_for_the_password(app_env):
     app_env.setenv("ADMIN_PASSWORD", "pw")
     for page in ("import_file", "imports", "products", "webhooks"):
-        at = AppTest.from_file(str(APP / "pages" / f"{page}.py"), default_timeout=30).run()
+        at = AppTest.from_file(str(APP / "app_pages" / f"{page}.py"), default_timeout=30).run()
         assert not at.exception and len(at.dataframe) == 0 and at.text_input(key="login_password"), page
 
 

@@ -11,7 +11,7 @@ from pipelines.importing.import_runs import create_import, get_import
 from pipelines.importing.outcome import fail_import
 from pipelines.settings import Folders
 
-PAGES = Path(__file__).resolve().parents[1] / "app" / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "app" / "app_pages"
 
 
 @pytest.fixture
@@ -126,7 +126,8 @@ def test_import_page_shows_a_running_import(app_env):
     with connection.connect(app_env) as conn:
         conn.execute(
             "UPDATE imports SET status = 'running', stage = 'loading', percent = 52, rows_processed = 120000,"
-            " started_at = now() WHERE id = %s", (import_id,),
+            " started_at = now() WHERE id = %s",
+            (import_id,),
         )
         conn.commit()
     at = page("import_file")
@@ -153,7 +154,9 @@ def test_import_page_failure_offers_retry(app_env, tmp_path):
     path = landing / "bad.csv"
     path.write_text("name\nx\n")
     import_id = create_import(app_env, "bad.csv", str(path), "upload")
-    fail_import(app_env, import_id, "The header row has no sku column.", str(path), "upload", Folders.from_env().create())
+    fail_import(
+        app_env, import_id, "The header row has no sku column.", str(path), "upload", Folders.from_env().create()
+    )
     at = page("import_file")
     at.session_state["import_id"] = import_id
     at.run()

@@ -5,14 +5,34 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Runs the benchmark end to end in its own processes.
+pytestmark = [pytest.mark.slow]
+
 PROJECT = Path(__file__).resolve().parents[1]
 
 
 def test_import_benchmark_runs_and_reports_every_contender(server_url, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "bench.import_speed", "--rows", "3000", "--repeat", "1", "--no-peers",
-         "--database-url", server_url, "--results", str(tmp_path)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "bench.import_speed",
+            "--rows",
+            "3000",
+            "--repeat",
+            "1",
+            "--no-peers",
+            "--database-url",
+            server_url,
+            "--results",
+            str(tmp_path),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "import_speed.json").read_text())

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import REAL_FIXTURES
 
 from pipelines.importing.checked_rows import check_into, valid_parts
 from pipelines.importing.csv_records import FileRefused, record_blocks
 from pipelines.importing.deduplication import find_winners, unique_rows
 from pipelines.importing.validation import check_file
-
-from conftest import REAL_FIXTURES
 
 REAL_1000 = REAL_FIXTURES / "products_1000.csv"
 
@@ -82,7 +81,9 @@ def test_check_into_writes_parts_and_one_rejects_file(tmp_path):
     lines = [f"S{i},Name {i},d" if i % 500 else f"S{i},,no name" for i in range(1, 3001)]
     path.write_text("sku,name,description\n" + "\n".join(lines) + "\n")
     progress = []
-    summary = check_into(path, tmp_path / "work", tmp_path / "rejects.csv", lambda rows, done: progress.append(done), 4096)
+    summary = check_into(
+        path, tmp_path / "work", tmp_path / "rejects.csv", lambda rows, done: progress.append(done), 4096
+    )
     assert (summary.rows_total, summary.rows_valid, summary.rows_rejected) == (3000, 2994, 6)
     assert len(valid_parts(tmp_path / "work")) > 1
     assert progress[-1] == path.stat().st_size and progress == sorted(progress)

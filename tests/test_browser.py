@@ -11,20 +11,23 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REAL_FIXTURES
+from test_embedded_and_up import start_up, stop_up
 
 from pipelines.catalog import products as catalog
-from test_embedded_and_up import start_up, stop_up
-from conftest import REAL_FIXTURES
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 # Outside CI a machine without Chromium skips this test, saying why; in CI
 # (.ci/run installs chromium) it never skips.
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (apt-get install chromium)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (apt-get install chromium)",
+    ),
+]
 
 
 @pytest.fixture
@@ -42,9 +45,28 @@ def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
+        # A direct link (a bookmark, a refresh) to a page of the freshly
+        # started app shows the app's own navigation, not the one Streamlit
+        # builds from a pages/ folder.
+        direct = browser.new_page()
+        direct.goto(f"{running_product}/products")
+        expect(direct.get_by_role("heading", name="Products")).to_be_visible(timeout=60_000)
+        navigation = direct.locator('[data-testid="stSidebarNav"]')
+        for title in ("Import", "Imports", "Products", "Webhooks"):
+            expect(navigation.get_by_role("link", name=title, exact=True)).to_be_visible()
+        expect(navigation.get_by_text("streamlit app")).to_have_count(0)
+        direct.close()
+
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(running_product)
 

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REAL_FIXTURES
+
+# Each test runs the CLI as a process (Dagster and Polars imported: 5-15 s).
+pytestmark = [pytest.mark.slow]
 
 CLI = str(Path(sys.executable).parent / "product-importer")
 
@@ -25,8 +29,15 @@ def test_import_json_prints_exactly_one_object(tmp_path, db_url, products):
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)  # the whole of stdout is one JSON object
     assert summary["status"] == "succeeded"
-    assert {k: summary[k] for k in ("rows_total", "rows_rejected", "duplicates_in_file", "created", "updated", "unchanged")} == {
-        "rows_total": 1000, "rows_rejected": 0, "duplicates_in_file": 1, "created": 999, "updated": 0, "unchanged": 0,
+    assert {
+        k: summary[k] for k in ("rows_total", "rows_rejected", "duplicates_in_file", "created", "updated", "unchanged")
+    } == {
+        "rows_total": 1000,
+        "rows_rejected": 0,
+        "duplicates_in_file": 1,
+        "created": 999,
+        "updated": 0,
+        "unchanged": 0,
     }
     assert summary["rejects_path"] is None and isinstance(summary["import_id"], int)
     assert len(products()) == 999

@@ -4,13 +4,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_dagster_definitions_validate_passes():
     done = subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "All code locations passed validation" in done.stderr + done.stdout
@@ -21,7 +27,13 @@ def test_the_code_location_has_the_job_and_both_sensors():
 
     job = defs.resolve_job_def("import_products")
     assert [node.name for node in job.nodes_in_topological_order] == [
-        "validate", "deduplicate", "stage", "merge", "reindex", "notify", "archive",
+        "validate",
+        "deduplicate",
+        "stage",
+        "merge",
+        "reindex",
+        "notify",
+        "archive",
     ]
     for name in ("landing_folder_sensor", "landing_bucket_sensor"):
         assert defs.resolve_sensor_def(name).job_name == "import_products"

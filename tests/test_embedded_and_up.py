@@ -12,9 +12,13 @@ from pathlib import Path
 
 import psutil
 import psycopg
-
+import pytest
 from conftest import REAL_FIXTURES
+
 from pipelines.db import embedded_db
+
+# Starts the embedded server and `up` (Dagster, the app, the worker): minutes.
+pytestmark = [pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
 
@@ -37,13 +41,25 @@ def test_import_on_the_embedded_default(tmp_path):
     """No DATABASE_URL: an embedded PostgreSQL starts in data/postgres and keeps its data."""
     env = clean_env(tmp_path)
     source = REAL_FIXTURES / "products_100.csv"
-    first = subprocess.run([BIN / "product-importer", "import", str(source), "--json"], env=env, capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        [BIN / "product-importer", "import", str(source), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["created"] == 100
     pgdata = tmp_path / "data" / "postgres"
     assert (pgdata / "PG_VERSION").read_text().strip() == "18"
     assert postgres_processes(pgdata) == []  # the last user stopped it
-    second = subprocess.run([BIN / "product-importer", "import", str(source), "--json"], env=env, capture_output=True, text=True, timeout=300)
+    second = subprocess.run(
+        [BIN / "product-importer", "import", str(source), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert json.loads(second.stdout)["unchanged"] == 100  # data survived the restart
 
 
@@ -73,7 +89,8 @@ def http_ok(port: int, path: str = "/") -> bool:
 def graphql(port: int, query: str) -> dict:
     """Ask the Dagster webserver's GraphQL API; returns its "data"."""
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
         headers={"Content-Type": "application/json"},
     )
     answer = json.load(urllib.request.urlopen(request, timeout=10))
@@ -85,7 +102,9 @@ def start_up(tmp_path: Path, **extra_env):
     dagster_port, app_port = free_port(), free_port()
     env = clean_env(tmp_path, DAGSTER_PORT=str(dagster_port), APP_PORT=str(app_port), **extra_env)
     log = (tmp_path / "up.log").open("ab")
-    proc = subprocess.Popen([BIN / "product-importer", "up"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [BIN / "product-importer", "up"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     wait_for(lambda: http_ok(dagster_port, "/server_info") and http_ok(app_port), 120, "Dagster and the app")
     return proc, dagster_port, app_port
 
@@ -108,7 +127,9 @@ def test_up_imports_dropped_files_and_stops_everything(tmp_path):
         processed = tmp_path / "data" / "processed"
         wait_for(lambda: any(processed.glob("*-drop.csv")), 90, "the dropped file to be imported")
         # The run shows in Dagster's history.
-        runs = graphql(dagster_port, "{ runsOrError { ... on Runs { results { status jobName } } } }")["runsOrError"]["results"]
+        runs = graphql(dagster_port, "{ runsOrError { ... on Runs { results { status jobName } } } }")["runsOrError"][
+            "results"
+        ]
         assert {"status": "SUCCESS", "jobName": "import_products"} in runs
     finally:
         stop_up(proc, tmp_path)
@@ -136,7 +157,9 @@ def test_children_stop_even_if_up_is_killed(tmp_path):
 
 def run_workers() -> list[psutil.Process]:
     """Import runs forked by the warm launcher's helper (pipelines.defs.run_zygote)."""
-    helpers = [p for p in psutil.process_iter(["cmdline"]) if "pipelines.defs.run_zygote" in " ".join(p.info["cmdline"] or [])]
+    helpers = [
+        p for p in psutil.process_iter(["cmdline"]) if "pipelines.defs.run_zygote" in " ".join(p.info["cmdline"] or [])
+    ]
     return [p for p in helpers if p.ppid() in {h.pid for h in helpers}]
 
 
@@ -150,6 +173,7 @@ def test_a_killed_import_run_is_marked_failed_and_its_file_kept(tmp_path):
         url = embedded_db.running_url(tmp_path / "data" / "postgres")
         (tmp_path / "data" / "landing" / "big.csv").write_bytes(source.read_bytes())
         with psycopg.connect(url, autocommit=True) as conn:
+
             def import_row():
                 return conn.execute("SELECT id, status, stage FROM imports WHERE file_name = 'big.csv'").fetchone()
 
@@ -165,8 +189,11 @@ def test_a_killed_import_run_is_marked_failed_and_its_file_kept(tmp_path):
         # Terminating a run from Dagster (UI or API) cancels it cleanly.
         (tmp_path / "data" / "landing" / "again.csv").write_bytes(source.read_bytes())
         with psycopg.connect(url, autocommit=True) as conn:
+
             def again_row():
-                return conn.execute("SELECT status, dagster_run_id FROM imports WHERE file_name = 'again.csv'").fetchone()
+                return conn.execute(
+                    "SELECT status, dagster_run_id FROM imports WHERE file_name = 'again.csv'"
+                ).fetchone()
 
             wait_for(lambda: again_row() and again_row()[0] == "running", 60, "the second import to start")
             answer = graphql(dagster_port, f'mutation {{ terminateRun(runId: "{again_row()[1]}") {{ __typename }} }}')

@@ -4,11 +4,11 @@ import csv
 import json
 from pathlib import Path
 
+from conftest import REAL_FIXTURES
+
+from pipelines.catalog.sku import normalize_sku
 from pipelines.db import connection
 from pipelines.importing.sample import write_sample
-from pipelines.catalog.sku import normalize_sku
-
-from conftest import REAL_FIXTURES
 
 
 def events(db_url) -> list[dict]:
@@ -130,7 +130,10 @@ def test_failure_inside_the_merge_leaves_products_exactly_as_before(run_job, lan
     assert row["status"] == "failed" and "injected failure" in row["error"]
     assert products() == before
     with connection.connect(db_url) as conn:
-        assert conn.execute("SELECT count(*) AS n FROM pg_tables WHERE tablename LIKE 'import_staging_%'").fetchone()["n"] == 0
+        assert (
+            conn.execute("SELECT count(*) AS n FROM pg_tables WHERE tablename LIKE 'import_staging_%'").fetchone()["n"]
+            == 0
+        )
     assert [e["type"] for e in events(db_url)] == ["upload.completed", "upload.failed"]
 
 
@@ -188,9 +191,9 @@ def test_an_import_whose_run_died_is_marked_failed_by_the_sensor(db_url, folders
     """Simulate a run process that died after claiming its import: the hook never ran."""
     import dagster as dg
 
+    from pipelines.defs.resources import PostgresResource
     from pipelines.defs.run_status_sensors import import_run_failed
     from pipelines.importing.import_runs import create_import
-    from pipelines.defs.resources import PostgresResource
 
     path = landing_file("orphan.csv", "sku,name\nA-1,Alpha\n")
     import_id = create_import(db_url, path.name, str(path), "folder")
@@ -201,10 +204,14 @@ def test_an_import_whose_run_died_is_marked_failed_by_the_sensor(db_url, folders
             r.dagster_event for r in instance.all_logs(run.run_id) if r.dagster_event and r.dagster_event.is_run_failure
         )
         with connection.connect(db_url) as conn:
-            conn.execute("UPDATE imports SET status = 'running', dagster_run_id = %s WHERE id = %s", (run.run_id, import_id))
+            conn.execute(
+                "UPDATE imports SET status = 'running', dagster_run_id = %s WHERE id = %s", (run.run_id, import_id)
+            )
             conn.commit()
         context = dg.build_run_status_sensor_context(
-            sensor_name="import_run_failed", dagster_event=failure, dagster_instance=instance,
+            sensor_name="import_run_failed",
+            dagster_event=failure,
+            dagster_instance=instance,
             dagster_run=instance.get_run_by_id(run.run_id),
             resources={"postgres": PostgresResource(url=db_url), "folders": folders},
         )

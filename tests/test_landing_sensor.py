@@ -10,8 +10,8 @@ import dagster as dg
 import pytest
 
 from pipelines.defs import landing_sensor
-from pipelines.importing.landing import scan_landing
 from pipelines.defs.landing_sensor import landing_folder_sensor
+from pipelines.importing.landing import scan_landing
 
 SETTLE = 1.0
 

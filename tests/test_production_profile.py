@@ -6,9 +6,9 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 import pytest
+from conftest import REAL_FIXTURES, temporary_database, with_database
 
 from pipelines.defs.resources import PostgresResource
-from conftest import REAL_FIXTURES, temporary_database, with_database
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
@@ -19,7 +19,9 @@ def dagster_storage_url(server_url):
         yield with_database(server_url, name)
 
 
-def test_import_with_the_production_instance_stores_runs_in_postgres(tmp_path, monkeypatch, db_url, folders, dagster_storage_url):
+def test_import_with_the_production_instance_stores_runs_in_postgres(
+    tmp_path, monkeypatch, db_url, folders, dagster_storage_url
+):
     from pipelines.definitions import defs
 
     home = tmp_path / "dagster_home"
@@ -42,9 +44,13 @@ def test_import_with_the_production_instance_stores_runs_in_postgres(tmp_path, m
     with psycopg.connect(dagster_storage_url) as conn:
         run = conn.execute("SELECT pipeline_name, status FROM runs WHERE run_id = %s", (result.run_id,)).fetchone()
         events = conn.execute("SELECT count(*) FROM event_logs WHERE run_id = %s", (result.run_id,)).fetchone()[0]
-        steps = {r[0] for r in conn.execute(
-            "SELECT step_key FROM event_logs WHERE run_id = %s AND dagster_event_type = 'STEP_SUCCESS'", (result.run_id,)
-        )}
+        steps = {
+            r[0]
+            for r in conn.execute(
+                "SELECT step_key FROM event_logs WHERE run_id = %s AND dagster_event_type = 'STEP_SUCCESS'",
+                (result.run_id,),
+            )
+        }
     assert run == ("import_products", "SUCCESS")
     assert events > 20
     assert steps == {"validate", "deduplicate", "stage", "merge", "reindex", "notify", "archive"}

@@ -20,6 +20,10 @@ def test_sku_is_unique_case_insensitively_in_the_database(db_url):
     from pipelines.catalog.sku import normalize_sku
 
     with connection.connect(db_url) as conn:
-        conn.execute("INSERT INTO products (sku, sku_key, name) VALUES (%s, %s, 'x')", ("ÜBER-01", normalize_sku("ÜBER-01")))
+        conn.execute(
+            "INSERT INTO products (sku, sku_key, name) VALUES (%s, %s, 'x')", ("ÜBER-01", normalize_sku("ÜBER-01"))
+        )
         with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute("INSERT INTO products (sku, sku_key, name) VALUES (%s, %s, 'y')", ("über-01", normalize_sku("über-01")))
+            conn.execute(
+                "INSERT INTO products (sku, sku_key, name) VALUES (%s, %s, 'y')", ("über-01", normalize_sku("über-01"))
+            )

@@ -36,7 +36,9 @@ def test_check_only_reports_what_would_change_and_changes_nothing(db_url, tmp_pa
     catalog.create_product(db_url, "B-2", "Beta", "two")
     before = products()
     path = tmp_path / "check.csv"
-    path.write_text("sku,name,description\na-1,Alpha,one\nB-2,Beta v2,two\nC-3,Gamma,three\n,Nameless,x\nc-3,Gamma,three\n")
+    path.write_text(
+        "sku,name,description\na-1,Alpha,one\nB-2,Beta v2,two\nC-3,Gamma,three\n,Nameless,x\nc-3,Gamma,three\n"
+    )
     result = preview_file(db_url, path)
     # a-1: only the casing differs -> update (casing is taken from the file).
     assert (result.created, result.updated, result.unchanged) == (1, 2, 0)

@@ -4,11 +4,10 @@ import csv
 from pathlib import Path
 
 import pytest
+from conftest import REAL_FIXTURES
 
 from pipelines.importing.csv_records import FileRefused
 from pipelines.importing.validation import RejectsFile, validate_file
-
-from conftest import REAL_FIXTURES
 
 
 def write(tmp_path: Path, content: bytes | str, name: str = "products.csv") -> Path:
@@ -28,7 +27,7 @@ def reasons(result) -> dict[int, str]:
 def test_bom_crlf_and_quoted_commas_and_line_breaks(tmp_path):
     path = write(
         tmp_path,
-        b'\xef\xbb\xbfname,sku,description\r\n'
+        b"\xef\xbb\xbfname,sku,description\r\n"
         b'Chair,CH-1,"Oak, solid"\r\n'
         b'Table,TB-2,"First line\r\nsecond, line\r\nthird"\r\n'
         b'Lamp,LP-3,"He said ""bright"""\r\n',
@@ -44,8 +43,13 @@ def test_bom_crlf_and_quoted_commas_and_line_breaks(tmp_path):
 
 @pytest.mark.parametrize(
     "header",
-    ["sku,name,description", "SKU,Name,Description", " Sku , NAME ,  description ", "Product SKU,Product Name,Desc",
-     "product_sku,product-name,Product Description"],
+    [
+        "sku,name,description",
+        "SKU,Name,Description",
+        " Sku , NAME ,  description ",
+        "Product SKU,Product Name,Desc",
+        "product_sku,product-name,Product Description",
+    ],
 )
 def test_header_case_spaces_and_aliases(tmp_path, header):
     result = validate_file(write(tmp_path, f"{header}\nA1,Alpha,First\n"))

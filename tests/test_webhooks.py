@@ -22,9 +22,9 @@ from werkzeug import Response
 
 from pipelines.catalog import products as catalog
 from pipelines.db import connection
+from pipelines.settings import WebhookSettings
 from pipelines.webhooks import endpoints
 from pipelines.webhooks.address_guard import blocked_reason
-from pipelines.settings import WebhookSettings
 from pipelines.webhooks.worker import Worker
 
 FAST = dict(allow_private=True, poll_seconds=0.05, retry_schedule=(0.1, 0.1, 0.1, 0.1, 0.1))
@@ -135,7 +135,9 @@ def test_endpoint_is_disabled_after_consecutive_failures(db_url, receiver):
 
 
 def test_retry_after_is_honoured(db_url, receiver):
-    receiver.expect_ordered_request("/hook").respond_with_response(Response("later", status=503, headers={"Retry-After": "2"}))
+    receiver.expect_ordered_request("/hook").respond_with_response(
+        Response("later", status=503, headers={"Retry-After": "2"})
+    )
     receiver.expect_ordered_request("/hook").respond_with_data("ok")
     endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
     with running_worker(db_url):  # the schedule alone would retry after 0.1 s
@@ -146,6 +148,7 @@ def test_retry_after_is_honoured(db_url, receiver):
     assert 1.8 <= gap < 6, gap
 
 
+@pytest.mark.slow
 def test_delivery_cut_by_a_crash_is_delivered_after_restart_with_the_same_id(db_url, receiver, tmp_path):
     hang = threading.Event()
     hang.set()
@@ -157,8 +160,14 @@ def test_delivery_cut_by_a_crash_is_delivered_after_restart_with_the_same_id(db_
 
     receiver.expect_request("/hook").respond_with_handler(handler)
     endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
-    env = {**os.environ, "DATABASE_URL": db_url, "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_LEASE_SECONDS": "2",
-           "WEBHOOK_POLL_SECONDS": "0.1", "DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "WEBHOOK_ALLOW_PRIVATE": "1",
+        "WEBHOOK_LEASE_SECONDS": "2",
+        "WEBHOOK_POLL_SECONDS": "0.1",
+        "DATA_DIR": str(tmp_path),
+    }
     cli = [str(Path(sys.executable).parent / "product-importer"), "webhooks"]
     first = subprocess.Popen(cli, env=env)
     try:
@@ -221,10 +230,17 @@ def test_upload_events_are_delivered(db_url, receiver, run_job, landing_file):
 @pytest.mark.parametrize(
     "address, reason",
     [
-        ("127.0.0.1", "loopback"), ("::1", "loopback"), ("10.1.2.3", "private network"),
-        ("172.16.0.1", "private network"), ("192.168.1.1", "private network"),
-        ("169.254.169.254", "link-local"), ("100.64.0.1", "carrier-grade NAT"), ("fd00::1", "unique-local IPv6"),
-        ("fe80::1", "link-local"), ("::ffff:127.0.0.1", "loopback"), ("::ffff:10.0.0.1", "private network"),
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("10.1.2.3", "private network"),
+        ("172.16.0.1", "private network"),
+        ("192.168.1.1", "private network"),
+        ("169.254.169.254", "link-local"),
+        ("100.64.0.1", "carrier-grade NAT"),
+        ("fd00::1", "unique-local IPv6"),
+        ("fe80::1", "link-local"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("::ffff:10.0.0.1", "private network"),
         ("0.0.0.0", "not a public"),
     ],
 )
@@ -238,8 +254,14 @@ def test_public_addresses_are_allowed():
 
 @pytest.mark.parametrize(
     "target",
-    ["http://127.0.0.1:{port}/hook", "http://localhost:{port}/hook", "http://[::ffff:127.0.0.1]:{port}/hook",
-     "http://169.254.169.254/latest/meta-data", "http://10.0.0.1/hook", "http://[fd00::1]/hook"],
+    [
+        "http://127.0.0.1:{port}/hook",
+        "http://localhost:{port}/hook",
+        "http://[::ffff:127.0.0.1]:{port}/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.1/hook",
+        "http://[fd00::1]/hook",
+    ],
 )
 def test_test_button_refuses_internal_targets_by_default(db_url, receiver, target):
     receiver.expect_request("/hook").respond_with_data("should never be reached")
@@ -266,6 +288,7 @@ def test_test_button_reports_status_time_and_common_failures(db_url, receiver):
     assert [r["event_type"] for r in log] == ["webhook.test"] * 3
 
 
+@pytest.mark.slow
 def test_test_button_gives_up_after_ten_seconds(db_url, receiver):
     receiver.expect_request("/slow").respond_with_handler(lambda request: (time.sleep(12), Response("late"))[1])
     endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/slow"), ["product.created"])
@@ -276,8 +299,12 @@ def test_test_button_gives_up_after_ten_seconds(db_url, receiver):
 
 @pytest.mark.parametrize(
     "target, message",
-    [("ftp://example.com/x", "must start with http"), ("https://user:pw@example.com/", "no user name or password"),
-     ("https:///path", "no host name"), ("https://example.com/#x", "#fragment")],
+    [
+        ("ftp://example.com/x", "must start with http"),
+        ("https://user:pw@example.com/", "no user name or password"),
+        ("https:///path", "no host name"),
+        ("https://example.com/#x", "#fragment"),
+    ],
 )
 def test_bad_urls_are_refused_with_a_reason(db_url, target, message):
     with pytest.raises(endpoints.EndpointError, match=message):
@@ -350,7 +377,9 @@ def test_the_import_and_a_running_worker_never_both_send_an_event(db_url, receiv
     # The worker polls every 10 ms, so it races each import's own attempt.
     with running_worker(db_url, poll_seconds=0.01):
         for number in range(imports):
-            assert _import_in_process(db_url, folders, landing_file(f"f{number}.csv", f"sku,name\nS{number},N\n")).success
+            assert _import_in_process(
+                db_url, folders, landing_file(f"f{number}.csv", f"sku,name\nS{number},N\n")
+            ).success
         wait_until(lambda: len(receiver.log) >= 2 * imports, what="every event at both endpoints")
         time.sleep(1.0)  # room for a second, wrong delivery to arrive
     sent = [(r.path, r.headers["webhook-id"]) for r, _ in receiver.log]

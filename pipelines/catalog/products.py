@@ -10,12 +10,16 @@ from dataclasses import dataclass
 
 import psycopg
 
-from pipelines.db.connection import connect
 from pipelines.catalog.events import (
-    PRODUCT_CREATED, PRODUCT_DELETED, PRODUCT_UPDATED, PRODUCTS_DELETED_ALL, record_event,
+    PRODUCT_CREATED,
+    PRODUCT_DELETED,
+    PRODUCT_UPDATED,
+    PRODUCTS_DELETED_ALL,
+    record_event,
 )
 from pipelines.catalog.product_rules import first_problem
 from pipelines.catalog.sku import normalize_sku
+from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
 
 COUNT_CAP = 10_000
@@ -71,14 +75,18 @@ class Count:
 def page_after(url: str, where: ProductFilter, after_id: int = 0, limit: int = 50) -> list[dict]:
     """The first `limit` matching products with id > after_id, in id order."""
     with connect(url) as conn:
-        return conn.execute(query("products/page_after"), {**where.params(), "after_id": after_id, "limit": limit}).fetchall()
+        return conn.execute(
+            query("products/page_after"), {**where.params(), "after_id": after_id, "limit": limit}
+        ).fetchall()
 
 
 def page_before(url: str, where: ProductFilter, before_id: int | None = None, limit: int = 50) -> list[dict]:
     """The last `limit` matching products with id < before_id, in id order."""
     before = before_id if before_id is not None else 2**63 - 1
     with connect(url) as conn:
-        rows = conn.execute(query("products/page_before"), {**where.params(), "before_id": before, "limit": limit}).fetchall()
+        rows = conn.execute(
+            query("products/page_before"), {**where.params(), "before_id": before, "limit": limit}
+        ).fetchall()
     return rows[::-1]
 
 
@@ -111,7 +119,10 @@ def _sku_taken(conn: psycopg.Connection, sku_key: str, other_than: int | None) -
 
 
 def _clash_message(sku: str, owner: dict) -> str:
-    return f"SKU '{sku}' is already used by product #{owner['id']} ('{owner['sku']}'); SKUs are compared without regard to case."
+    return (
+        f"SKU '{sku}' is already used by product #{owner['id']} ('{owner['sku']}'); "
+        "SKUs are compared without regard to case."
+    )
 
 
 def _write(conn: psycopg.Connection, query_name: str, sku: str, params: dict) -> dict | None:
@@ -129,14 +140,17 @@ def _payload(row: dict) -> dict:
 def create_product(url: str, sku: str, name: str, description: str = "", active: bool = True) -> dict:
     sku, name, description = _clean(sku, name, description)
     key = normalize_sku(sku)
-    with connect(url) as conn:
-        with conn.transaction():
-            owner = _sku_taken(conn, key, None)
-            if owner:
-                raise ProductError(_clash_message(sku, owner))
-            row = _write(conn, "products/insert", sku,
-                         {"sku": sku, "sku_key": key, "name": name, "description": description, "active": active})
-            record_event(conn, PRODUCT_CREATED, {"product": _payload(row)}, None)
+    with connect(url) as conn, conn.transaction():
+        owner = _sku_taken(conn, key, None)
+        if owner:
+            raise ProductError(_clash_message(sku, owner))
+        row = _write(
+            conn,
+            "products/insert",
+            sku,
+            {"sku": sku, "sku_key": key, "name": name, "description": description, "active": active},
+        )
+        record_event(conn, PRODUCT_CREATED, {"product": _payload(row)}, None)
     return row
 
 
@@ -144,19 +158,29 @@ def update_product(url: str, product_id: int, sku: str, name: str, description: 
     """Change a product; returns it as it is now (unchanged values: no event)."""
     sku, name, description = _clean(sku, name, description)
     key = normalize_sku(sku)
-    with connect(url) as conn:
-        with conn.transaction():
-            previous = conn.execute(query("products/lock"), {"id": product_id}).fetchone()
-            if previous is None:
-                raise ProductError(f"Product #{product_id} no longer exists.")
-            owner = _sku_taken(conn, key, product_id)
-            if owner:
-                raise ProductError(_clash_message(sku, owner))
-            row = _write(conn, "products/update", sku,
-                         {"id": product_id, "sku": sku, "sku_key": key, "name": name, "description": description, "active": active})
-            if row is None:
-                return previous
-            record_event(conn, PRODUCT_UPDATED, {"product": _payload(row), "previous": _payload(previous)}, None)
+    with connect(url) as conn, conn.transaction():
+        previous = conn.execute(query("products/lock"), {"id": product_id}).fetchone()
+        if previous is None:
+            raise ProductError(f"Product #{product_id} no longer exists.")
+        owner = _sku_taken(conn, key, product_id)
+        if owner:
+            raise ProductError(_clash_message(sku, owner))
+        row = _write(
+            conn,
+            "products/update",
+            sku,
+            {
+                "id": product_id,
+                "sku": sku,
+                "sku_key": key,
+                "name": name,
+                "description": description,
+                "active": active,
+            },
+        )
+        if row is None:
+            return previous
+        record_event(conn, PRODUCT_UPDATED, {"product": _payload(row), "previous": _payload(previous)}, None)
     return row
 
 
@@ -168,22 +192,20 @@ def set_active(url: str, product_id: int, active: bool) -> dict:
 
 
 def delete_product(url: str, product_id: int) -> dict:
-    with connect(url) as conn:
-        with conn.transaction():
-            row = conn.execute(query("products/delete"), {"id": product_id}).fetchone()
-            if row is None:
-                raise ProductError(f"Product #{product_id} no longer exists.")
-            record_event(conn, PRODUCT_DELETED, {"product": _payload(row)}, None)
+    with connect(url) as conn, conn.transaction():
+        row = conn.execute(query("products/delete"), {"id": product_id}).fetchone()
+        if row is None:
+            raise ProductError(f"Product #{product_id} no longer exists.")
+        record_event(conn, PRODUCT_DELETED, {"product": _payload(row)}, None)
     return row
 
 
 def delete_all_products(url: str) -> int:
     """Delete every product; returns how many there were."""
-    with connect(url) as conn:
-        with conn.transaction():
-            # Take the table lock first so the count is the number deleted.
-            conn.execute(query("products/lock_table"))
-            deleted = conn.execute(query("products/total")).fetchone()["n"]
-            conn.execute(query("products/delete_all"))
-            record_event(conn, PRODUCTS_DELETED_ALL, {"deleted": deleted}, None)
+    with connect(url) as conn, conn.transaction():
+        # Take the table lock first so the count is the number deleted.
+        conn.execute(query("products/lock_table"))
+        deleted = conn.execute(query("products/total")).fetchone()["n"]
+        conn.execute(query("products/delete_all"))
+        record_event(conn, PRODUCTS_DELETED_ALL, {"deleted": deleted}, None)
     return deleted

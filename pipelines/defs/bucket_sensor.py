@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from pipelines.importing.bucket import s3_client, scan_bucket
 from pipelines.defs.import_job import import_products
 from pipelines.defs.resources import BucketResource
 from pipelines.defs.run_config import import_run_request
+from pipelines.importing.bucket import s3_client, scan_bucket
 
 INTERVAL_SECONDS = 5
 

@@ -30,7 +30,9 @@ products_asset = dg.AssetSpec(
 )
 
 
-def materialization(import_id: int, file_name: str, created: int, updated: int, unchanged: int) -> dg.AssetMaterialization:
+def materialization(
+    import_id: int, file_name: str, created: int, updated: int, unchanged: int
+) -> dg.AssetMaterialization:
     return dg.AssetMaterialization(
         asset_key=PRODUCTS,
         description=f"Import {import_id} of {file_name}",
@@ -56,14 +58,21 @@ class Finding:
 
     def result(self) -> dg.AssetCheckResult:
         return dg.AssetCheckResult(
-            check_name=self.name, passed=self.passed, severity=self.severity,
-            description=self.description, metadata=self.metadata,
+            check_name=self.name,
+            passed=self.passed,
+            severity=self.severity,
+            description=self.description,
+            metadata=self.metadata,
         )
 
     def evaluation(self) -> dg.AssetCheckEvaluation:
         return dg.AssetCheckEvaluation(
-            asset_key=PRODUCTS, check_name=self.name, passed=self.passed, severity=self.severity,
-            description=self.description, metadata=self.metadata,
+            asset_key=PRODUCTS,
+            check_name=self.name,
+            passed=self.passed,
+            severity=self.severity,
+            description=self.description,
+            metadata=self.metadata,
         )
 
 
@@ -72,7 +81,8 @@ def search_indexes_finding(url: str) -> Finding:
     return Finding(
         "search_indexes_valid",
         passed=not missing,
-        description="Every search index is present and valid." if not missing
+        description="Every search index is present and valid."
+        if not missing
         else f"Missing or not valid: {', '.join(missing)} (filters are slower until they are rebuilt).",
         metadata={"expected": ", ".join(search_index_names()), "missing": ", ".join(missing)},
     )
@@ -83,7 +93,8 @@ def staging_tables_finding(url: str) -> Finding:
     return Finding(
         "no_leftover_staging_tables",
         passed=not leftover,
-        description="No staging table outlived its import." if not leftover
+        description="No staging table outlived its import."
+        if not leftover
         else f"{len(leftover)} staging table(s) left by ended imports: {', '.join(leftover[:10])}.",
         metadata={"leftover": len(leftover)},
     )
@@ -110,10 +121,15 @@ def findings(url: str) -> list[Finding]:
 
 @dg.multi_asset_check(
     specs=[
-        dg.AssetCheckSpec("search_indexes_valid", asset=PRODUCTS, description="The product filters' indexes exist and are valid."),
-        dg.AssetCheckSpec("no_leftover_staging_tables", asset=PRODUCTS, description="No staging table outlived its import."),
         dg.AssetCheckSpec(
-            "rejected_rows_share", asset=PRODUCTS,
+            "search_indexes_valid", asset=PRODUCTS, description="The product filters' indexes exist and are valid."
+        ),
+        dg.AssetCheckSpec(
+            "no_leftover_staging_tables", asset=PRODUCTS, description="No staging table outlived its import."
+        ),
+        dg.AssetCheckSpec(
+            "rejected_rows_share",
+            asset=PRODUCTS,
             description=f"The latest import rejected at most {REJECTED_SHARE_WARNING:.0%} of its rows (a warning).",
         ),
     ],

@@ -55,7 +55,9 @@ def _claim_import(url: str, config: ImportConfig) -> tuple[int, str]:
 
 
 @dg.op(description="Read the CSV with Polars, check every row, write rejected rows with their line numbers.")
-def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: PostgresResource, folders: FoldersResource) -> ImportState:
+def validate(
+    context: dg.OpExecutionContext, config: ImportConfig, postgres: PostgresResource, folders: FoldersResource
+) -> ImportState:
     url = postgres.resolved_url()
     import_id, source = _claim_import(url, config)
     paths = folders.folders()
@@ -90,8 +92,10 @@ def validate(context: dg.OpExecutionContext, config: ImportConfig, postgres: Pos
             + (f"; rejects written to {rejects_path}" if rejects_path else ""),
             rows=checked.rows_total,
             counts={
-                "rows_seen": checked.rows_total, "rows_valid": checked.rows_valid,
-                "rows_rejected": checked.rows_rejected, "rejects_path": rejects_path,
+                "rows_seen": checked.rows_total,
+                "rows_valid": checked.rows_valid,
+                "rows_rejected": checked.rows_rejected,
+                "rejects_path": rejects_path,
             },
             import_id=import_id,
             rows_total=checked.rows_total,
@@ -123,7 +127,9 @@ def stage(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
     with import_stage(context, url, state.import_id, "loading") as loading:
         total = max(state.rows, 1)
         copied = load_staging(
-            url, state.import_id, unique_rows(state.work),
+            url,
+            state.import_id,
+            unique_rows(state.work),
             on_progress=lambda done: loading.progress(done / total, rows=done),
         )
         table = staging_table(state.import_id)
@@ -180,23 +186,30 @@ def notify(context: dg.OpExecutionContext, state: ImportState, postgres: Postgre
             (context.log.info if attempt.succeeded else context.log.warning)(attempt.describe())
         delivered = sum(attempt.succeeded for attempt in attempts)
         notifying.done(
-            f"upload.completed (event {state.event_id}) delivered to {delivered} of {len(attempts)} endpoint(s) at once",
+            f"upload.completed (event {state.event_id}) sent to {delivered} of {len(attempts)} endpoint(s) at once",
             rows=state.rows,
             event_id=state.event_id,
             delivered=delivered,
             attempted=len(attempts),
             endpoints=dg.MetadataValue.md(
-                "\n".join(["| endpoint | outcome | ms |", "|---|---|---|"] + [
-                    f"| {a.url} | {'HTTP ' + str(a.http_status) if a.http_status else a.error} | {a.response_ms} |"
-                    for a in attempts
-                ])
-            ) if attempts else "no endpoint subscribed, or the worker took them",
+                "\n".join(
+                    ["| endpoint | outcome | ms |", "|---|---|---|"]
+                    + [
+                        f"| {a.url} | {'HTTP ' + str(a.http_status) if a.http_status else a.error} | {a.response_ms} |"
+                        for a in attempts
+                    ]
+                )
+            )
+            if attempts
+            else "no endpoint subscribed, or the worker took them",
         )
     return state
 
 
 @dg.op(description="Move the imported file to the processed folder; report the catalog's checks.")
-def archive(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource, folders: FoldersResource) -> None:
+def archive(
+    context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource, folders: FoldersResource
+) -> None:
     url = postgres.resolved_url()
     final = finish_import(url, state.import_id, state.origin, state.source, folders.folders())
     context.log.info(f"Import {state.import_id} done; file now at {final}")

@@ -18,9 +18,9 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.import_job import import_products
-from pipelines.importing.landing import scan_landing
 from pipelines.defs.resources import FoldersResource
 from pipelines.defs.run_config import import_run_request
+from pipelines.importing.landing import scan_landing
 
 WATCH_SECONDS = 5.5
 POLL_SECONDS = 0.2

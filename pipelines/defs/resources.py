@@ -4,8 +4,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.db import connection
 from pipelines import settings
+from pipelines.db import connection
 from pipelines.settings import Folders, landing_url
 
 

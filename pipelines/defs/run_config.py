@@ -35,4 +35,6 @@ def import_tags(file_name: str, source: str) -> dict[str, str]:
 
 def import_run_request(run_key: str, path: str | Path, file_name: str, source: str) -> dg.RunRequest:
     """What a sensor asks for to import one file; Dagster runs each run key once."""
-    return dg.RunRequest(run_key=run_key, run_config=import_run_config(path, source), tags=import_tags(file_name, source))
+    return dg.RunRequest(
+        run_key=run_key, run_config=import_run_config(path, source), tags=import_tags(file_name, source)
+    )

@@ -11,9 +11,17 @@ its own, so it outlives the process that launched it like Dagster's own run
 workers do. Terminating a run sends it SIGINT, which Dagster turns into a
 clean cancellation; run monitoring asks whether the worker's process is
 alive. Production deployments keep Dagster's launchers (deploy/dagster.yaml).
+
+The helper watches the code it loaded: when a file under pipelines/ or sql/
+has changed (an edit, then "Reload" in the Dagster UI), it exits instead of
+forking, and a new helper with the new code takes the run, so new runs use
+the code on disk as with Dagster's own launcher. If the installed Dagster is
+not the one this was written for (dagster_private.warm_launch_problem), every
+run goes through DefaultRunLauncher instead, and one log line says why.
 """
 
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -22,10 +30,11 @@ from signal import SIGINT
 
 import dagster as dg
 import psutil
-from dagster._core.launcher import CheckRunHealthResult, LaunchRunContext, WorkerStatus
-from dagster._serdes import serialize_value
+
+from pipelines.defs.dagster_private import CheckRunHealthResult, LaunchRunContext, WorkerStatus, warm_launch_problem
 
 PID_TAG = "product_importer/worker_pid"
+log = logging.getLogger("dagster")
 
 
 class WarmRunLauncher(dg.DefaultRunLauncher):
@@ -33,11 +42,15 @@ class WarmRunLauncher(dg.DefaultRunLauncher):
         super().__init__(inst_data=inst_data)
         self._lock = threading.Lock()
         self._zygote: subprocess.Popen | None = None
+        problem = warm_launch_problem(self)
+        self.warm = problem is None
+        if problem:
+            log.warning(f"product-importer: runs start through DefaultRunLauncher (slower): {problem}")
 
     def _start_zygote(self, working_directory: str | None) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", "pipelines.defs.run_zygote"],
-            cwd=working_directory or str(Path(__file__).resolve().parents[1]),
+            cwd=working_directory or str(Path(__file__).resolve().parents[2]),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -47,9 +60,10 @@ class WarmRunLauncher(dg.DefaultRunLauncher):
     def _fork_worker(self, run: dg.DagsterRun) -> int:
         origin = run.job_code_origin
         working_directory = origin.repository_origin.code_pointer.working_directory if origin else None
-        request = json.dumps({"run_id": run.run_id, "instance_ref": serialize_value(self._instance.get_ref())})
+        request = json.dumps({"run_id": run.run_id, "instance_ref": dg.serialize_value(self._instance.get_ref())})
         with self._lock:
-            for _ in range(2):  # a helper that died is replaced once
+            # A helper that died, or that exited because the code changed, is replaced once.
+            for _ in range(2):
                 if self._zygote is None or self._zygote.poll() is not None:
                     self._zygote = self._start_zygote(working_directory)
                 try:
@@ -58,12 +72,15 @@ class WarmRunLauncher(dg.DefaultRunLauncher):
                     reply = self._zygote.stdout.readline()
                 except (BrokenPipeError, OSError):
                     reply = ""
-                if reply:
-                    return json.loads(reply)["pid"]
+                if reply and "pid" in (answer := json.loads(reply)):
+                    return answer["pid"]
+                self._zygote.wait(10)
                 self._zygote = None
         raise RuntimeError("The run helper process (pipelines.defs.run_zygote) did not start the run; see its output.")
 
     def launch_run(self, context: LaunchRunContext) -> None:
+        if not self.warm:
+            return super().launch_run(context)
         run = context.dagster_run
         pid = self._fork_worker(run)
         self._run_ids.add(run.run_id)
@@ -81,6 +98,8 @@ class WarmRunLauncher(dg.DefaultRunLauncher):
 
     def terminate(self, run_id: str) -> bool:
         run = self._instance.get_run_by_id(run_id)
+        if run and PID_TAG not in run.tags:
+            return super().terminate(run_id)  # started by DefaultRunLauncher
         if not run or run.is_finished:
             return False
         self._instance.report_run_canceling(run)
@@ -92,7 +111,7 @@ class WarmRunLauncher(dg.DefaultRunLauncher):
 
     @property
     def supports_check_run_worker_health(self) -> bool:
-        return True
+        return self.warm
 
     def check_run_worker_health(self, run: dg.DagsterRun) -> CheckRunHealthResult:
         if self._worker(run) is not None:

@@ -25,7 +25,9 @@ def _record_stopped(context, postgres: PostgresResource, folders: FoldersResourc
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Marks the import of a run that died as failed (the job's own hook could not).",
 )
-def import_run_failed(context: dg.RunFailureSensorContext, postgres: PostgresResource, folders: FoldersResource) -> None:
+def import_run_failed(
+    context: dg.RunFailureSensorContext, postgres: PostgresResource, folders: FoldersResource
+) -> None:
     message = context.failure_event.message or "The import's run stopped before it finished."
     _record_stopped(context, postgres, folders, f"The run failed: {message}")
 
@@ -36,5 +38,7 @@ def import_run_failed(context: dg.RunFailureSensorContext, postgres: PostgresRes
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Marks the import of a run terminated from Dagster as failed.",
 )
-def import_run_canceled(context: dg.RunStatusSensorContext, postgres: PostgresResource, folders: FoldersResource) -> None:
+def import_run_canceled(
+    context: dg.RunStatusSensorContext, postgres: PostgresResource, folders: FoldersResource
+) -> None:
     _record_stopped(context, postgres, folders, "The run was terminated before the merge; nothing was imported.")

@@ -2,7 +2,9 @@
 
 It imports Dagster and this code once, then reads one JSON request per line
 on stdin ({"run_id", "instance_ref"}), forks a worker for each and answers
-with {"pid"}. A worker runs Dagster's own run entry point (what `dagster api
+with {"pid"}; when the code it loaded has changed on disk since, it answers
+{"stale": true} and exits, and the launcher starts a fresh helper. A worker
+runs Dagster's own run entry point (what `dagster api
 execute_run` runs) in a session of its own. Nothing here computes anything
 or keeps a connection open before forking (the warm-up closes the instance
 it opened), so no thread pool (Polars, DuckDB) or socket is shared with a
@@ -16,18 +18,24 @@ import sys
 
 
 def _open_instance(instance_ref: str):
-    from dagster._core.instance import DagsterInstance, InstanceRef
-    from dagster._serdes import deserialize_value
+    import dagster as dg
 
-    return DagsterInstance.from_ref(deserialize_value(instance_ref, InstanceRef))
+    return dg.DagsterInstance.from_ref(dg.deserialize_value(instance_ref))
 
 
 def _run(run_id: str, instance_ref: str) -> int:
-    from dagster._cli.api import _execute_run_command_body
-    from dagster._utils.interrupts import capture_interrupts
+    from pipelines.defs.dagster_private import capture_interrupts, execute_run
 
     with capture_interrupts(), _open_instance(instance_ref) as instance:
-        return _execute_run_command_body(run_id, instance, lambda event: None, set_exit_code_on_failure=False)
+        return execute_run(run_id, instance)
+
+
+def code_fingerprint() -> tuple:
+    """Size and modification time of every file of the code and its SQL."""
+    from pipelines.settings import PROJECT_ROOT, SQL_DIR
+
+    files = [*(PROJECT_ROOT / "pipelines").rglob("*.py"), *SQL_DIR.rglob("*.sql")]
+    return tuple(sorted((str(f), s.st_size, s.st_mtime_ns) for f in files if (s := f.stat())))
 
 
 def _warm_up(instance_ref: str) -> None:
@@ -54,15 +62,19 @@ def _worker(request: dict) -> None:
 
 
 def main() -> None:
-    import dagster._cli.api  # noqa: F401  (Dagster's run entry point)
-
+    loaded = code_fingerprint()
     import pipelines.definitions  # noqa: F401  (the code every run needs)
+    import pipelines.defs.dagster_private  # noqa: F401  (Dagster's run entry point)
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished workers are reaped by the kernel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm = False
     for line in sys.stdin:
         request = json.loads(line)
+        if code_fingerprint() != loaded:
+            sys.stdout.write(json.dumps({"stale": True}) + "\n")
+            sys.stdout.flush()
+            return
         if not warm:
             _warm_up(request["instance_ref"])
             warm = True

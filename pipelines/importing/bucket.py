@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from pipelines.importing.file_kinds import is_importable
 
 
-
 @dataclass(frozen=True)
 class S3Location:
     bucket: str

@@ -80,7 +80,9 @@ def check_into(
         rows_valid=rows_valid,
         rows_rejected=rejects.rows,
         rejects_path=rejects.close(),
-        first_problems=pl.concat(problems) if problems else pl.DataFrame(schema={"line": pl.UInt32, "reason": pl.String}),
+        first_problems=pl.concat(problems)
+        if problems
+        else pl.DataFrame(schema={"line": pl.UInt32, "reason": pl.String}),
     )
 
 

@@ -77,8 +77,7 @@ def _decode_check(path: Path) -> None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise FileRefused(
-                "The file is not UTF-8: it ends in the middle of a character. "
-                "Save it as UTF-8 and import it again."
+                "The file is not UTF-8: it ends in the middle of a character. Save it as UTF-8 and import it again."
             ) from None
 
 
@@ -211,7 +210,12 @@ def split_records(lines: pl.Series, delimiter: str, first_line: int = 1) -> pl.D
         frame.lazy()
         .filter(~pl.col("alone"))
         .group_by("record")
-        .agg(pl.col("line").first(), pl.col("line").last().alias("last_line"), line.str.join("\n"), pl.col("quotes").sum())
+        .agg(
+            pl.col("line").first(),
+            pl.col("line").last().alias("last_line"),
+            line.str.join("\n"),
+            pl.col("quotes").sum(),
+        )
     )
     parts = max(1, min(pl.thread_pool_size(), single.height // 50_000))
     size = -(-single.height // parts) if single.height else 1

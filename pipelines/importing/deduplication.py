@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.importing.checked_rows import valid_parts
 from pipelines.db.sql_files import query
+from pipelines.importing.checked_rows import valid_parts
 
 WINNERS = "winners.parquet"
 # DuckDB's share of memory. On 5,000,000 rows it found the winners in 0.9 s
@@ -40,7 +40,11 @@ def find_winners(work: Path) -> Deduplicated:
     if not parts:
         pl.DataFrame(schema={"line": pl.UInt32}).write_parquet(winners)
         return Deduplicated(0, 0)
-    config = {"memory_limit": MEMORY_LIMIT, "temp_directory": str(Path(work) / "duckdb"), "preserve_insertion_order": False}
+    config = {
+        "memory_limit": MEMORY_LIMIT,
+        "temp_directory": str(Path(work) / "duckdb"),
+        "preserve_insertion_order": False,
+    }
     with duckdb.connect(config=config) as con:
         con.read_parquet([str(part) for part in parts]).create_view("valid_rows")
         rows_valid = con.execute("SELECT count(*) FROM valid_rows").fetchall()[0][0]

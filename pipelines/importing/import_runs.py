@@ -24,11 +24,25 @@ STAGE_END_PERCENT = {
 }
 # What each stage is called on screen.
 STAGE_LABELS = {
-    "queued": "Queued", "validating": "Validating", "deduplicating": "Removing duplicates", "loading": "Loading",
-    "merging": "Merging", "indexing": "Rebuilding search indexes", "notifying": "Sending webhooks", "merged": "Merged", "done": "Done", "failed": "Failed",
+    "queued": "Queued",
+    "validating": "Validating",
+    "deduplicating": "Removing duplicates",
+    "loading": "Loading",
+    "merging": "Merging",
+    "indexing": "Rebuilding search indexes",
+    "notifying": "Sending webhooks",
+    "merged": "Merged",
+    "done": "Done",
+    "failed": "Failed",
 }
 PROGRESS_COUNTS = (
-    "rows_seen", "rows_valid", "rows_rejected", "duplicates_in_file", "rejects_path", "content_hash", "file_size",
+    "rows_seen",
+    "rows_valid",
+    "rows_rejected",
+    "duplicates_in_file",
+    "rejects_path",
+    "content_hash",
+    "file_size",
 )
 
 

@@ -19,7 +19,6 @@ from pipelines.importing.file_kinds import is_importable
 from pipelines.settings import landing_settle_seconds
 
 
-
 @dataclass(frozen=True)
 class ReadyFile:
     path: Path

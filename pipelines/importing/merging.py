@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 import psycopg
 
-from pipelines.db.connection import connect
 from pipelines.catalog.events import UPLOAD_COMPLETED, record_event, upload_event
-from pipelines.db.sql_files import query, with_table
+from pipelines.db.connection import connect
 from pipelines.db.search_indexes import drop_search_indexes, worth_rebuilding
+from pipelines.db.sql_files import query, with_table
 from pipelines.importing.staging import staging_table
 
 
@@ -61,24 +61,23 @@ def merge_import(
     the import's success and its event all commit, or none of them does.
     `before_commit` lets tests inject a failure at the last moment.
     """
-    with connect(url) as conn:
-        with conn.transaction():
-            conn.execute(query("staging/merge_lock"))
-            counts = conn.execute(
-                with_table("staging/merge_into_products", staging=staging_table(import_id)), {"import_id": import_id}
-            ).fetchone()
-            created, updated = counts["created"], counts["updated"]
-            unchanged = staged_rows - created - updated
-            summary = conn.execute(
-                query("imports/merged"),
-                {
-                    "import_id": import_id,
-                    "created": created,
-                    "updated": updated,
-                    "unchanged": unchanged,
-                },
-            ).fetchone()
-            event = upload_event(import_id, summary)
-            event_id = record_event(conn, UPLOAD_COMPLETED, event, import_id)
-            before_commit(conn)
+    with connect(url) as conn, conn.transaction():
+        conn.execute(query("staging/merge_lock"))
+        counts = conn.execute(
+            with_table("staging/merge_into_products", staging=staging_table(import_id)), {"import_id": import_id}
+        ).fetchone()
+        created, updated = counts["created"], counts["updated"]
+        unchanged = staged_rows - created - updated
+        summary = conn.execute(
+            query("imports/merged"),
+            {
+                "import_id": import_id,
+                "created": created,
+                "updated": updated,
+                "unchanged": unchanged,
+            },
+        ).fetchone()
+        event = upload_event(import_id, summary)
+        event_id = record_event(conn, UPLOAD_COMPLETED, event, import_id)
+        before_commit(conn)
     return MergeResult(created=created, updated=updated, unchanged=unchanged, event=event, event_id=event_id)

@@ -4,14 +4,14 @@ import hashlib
 import shutil
 from pathlib import Path
 
+from pipelines.catalog.events import UPLOAD_FAILED, record_event, upload_event
+from pipelines.db.connection import connect
+from pipelines.db.sql_files import query
 from pipelines.importing.bucket import S3Location, is_s3, move_object, s3_client
 from pipelines.importing.checked_rows import remove_work, work_folder
 from pipelines.importing.import_runs import find_import_by_run
-from pipelines.db.connection import connect
-from pipelines.catalog.events import UPLOAD_FAILED, record_event, upload_event
-from pipelines.db.sql_files import query
-from pipelines.settings import Folders
 from pipelines.importing.staging import drop_staging
+from pipelines.settings import Folders
 
 # Files from these sources were handed to us and are moved when done; a file
 # named on the command line stays where its owner keeps it.
@@ -28,7 +28,7 @@ def move_into(path: Path, folder: Path, import_id: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     name = Path(path).name
     prefix = f"{import_id}-"
-    name = name[len(prefix):] if name.startswith(prefix) else name  # uploads land as '<id>-<name>'
+    name = name[len(prefix) :] if name.startswith(prefix) else name  # uploads land as '<id>-<name>'
     target = folder / f"{prefix}{name}"
     counter = 1
     while target.exists():
@@ -77,16 +77,15 @@ def fail_import(url: str, import_id: int, error: str, origin: str | None, source
     succeeded (returns False). The file goes to failed/; only the import's
     staging table and work folder (rebuilt from the file on a retry) go.
     """
-    with connect(url) as conn:
-        with conn.transaction():
-            row = conn.execute(query("imports/get"), {"import_id": import_id}).fetchone()
-            if row is None or row["status"] == "succeeded":
-                return False
-            moved = archive(origin, source, "failed", import_id, folders) if origin else None
-            summary = conn.execute(
-                query("imports/fail"), {"import_id": import_id, "error": error, "file_path": moved}
-            ).fetchone()
-            record_event(conn, UPLOAD_FAILED, upload_event(import_id, summary), import_id)
+    with connect(url) as conn, conn.transaction():
+        row = conn.execute(query("imports/get"), {"import_id": import_id}).fetchone()
+        if row is None or row["status"] == "succeeded":
+            return False
+        moved = archive(origin, source, "failed", import_id, folders) if origin else None
+        summary = conn.execute(
+            query("imports/fail"), {"import_id": import_id, "error": error, "file_path": moved}
+        ).fetchone()
+        record_event(conn, UPLOAD_FAILED, upload_event(import_id, summary), import_id)
     drop_staging(url, import_id)
     remove_work(work_folder(folders.work, import_id))
     return True

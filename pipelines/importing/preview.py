@@ -1,4 +1,4 @@
-""""Check only": what importing a file would do, without changing anything."""
+""" "Check only": what importing a file would do, without changing anything."""
 
 import tempfile
 from dataclasses import dataclass
@@ -6,12 +6,12 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.importing.checked_rows import check_into
 from pipelines.db.connection import connect
-from pipelines.importing.deduplication import find_winners, unique_rows
-from pipelines.settings import Folders
 from pipelines.db.sql_files import with_table
+from pipelines.importing.checked_rows import check_into
+from pipelines.importing.deduplication import find_winners, unique_rows
 from pipelines.importing.staging import copy_rows
+from pipelines.settings import Folders
 
 PREVIEW_TABLE = "import_preview"
 
@@ -39,11 +39,10 @@ def preview_file(url: str, path: Path, problems: int = 20) -> Preview:
         scratch = Path(scratch)
         checked = check_into(path, scratch / "rows", scratch / "rejects.csv")
         deduplicated = find_winners(scratch / "rows")
-        with connect(url) as conn:
-            with conn.transaction():
-                conn.execute(with_table("staging/preview_create", staging=PREVIEW_TABLE))
-                copy_rows(conn, PREVIEW_TABLE, unique_rows(scratch / "rows"))
-                counts = conn.execute(with_table("staging/preview_changes", staging=PREVIEW_TABLE)).fetchone()
+        with connect(url) as conn, conn.transaction():
+            conn.execute(with_table("staging/preview_create", staging=PREVIEW_TABLE))
+            copy_rows(conn, PREVIEW_TABLE, unique_rows(scratch / "rows"))
+            counts = conn.execute(with_table("staging/preview_changes", staging=PREVIEW_TABLE)).fetchone()
     return Preview(
         rows_total=checked.rows_total,
         rejected=checked.rows_rejected,

@@ -54,10 +54,9 @@ def load_staging(
             on_progress(copied)
 
     def stream() -> None:
-        with connect(url) as conn:
-            with conn.cursor().copy(with_table("staging/copy", staging=table)) as copy:
-                while (frame := next_frame()) is not None:
-                    write_frame(copy, frame, count)
+        with connect(url) as conn, conn.cursor().copy(with_table("staging/copy", staging=table)) as copy:
+            while (frame := next_frame()) is not None:
+                write_frame(copy, frame, count)
 
     with ThreadPoolExecutor(COPY_STREAMS) as pool:
         for done in [pool.submit(stream) for _ in range(COPY_STREAMS)]:

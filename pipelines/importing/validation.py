@@ -12,9 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.importing.csv_records import CHUNK_BYTES, FileRefused, parse_file
 from pipelines.catalog.product_rules import FIELDS, REQUIRED, field_rules
 from pipelines.catalog.sku import sku_key
+from pipelines.importing.csv_records import CHUNK_BYTES, FileRefused, parse_file
 
 COLUMNS = FIELDS
 
@@ -140,9 +140,11 @@ def check_records(records: pl.DataFrame, positions: dict[str, int], width: int) 
     for i, (_, message) in reversed(list(enumerate(rules))):
         reason = pl.when(pl.col("rule") == i).then(message).otherwise(reason)
     # A badly quoted record can swallow the lines after it; say which.
-    reason = pl.when(pl.col("last_line") > pl.col("line")).then(
-        pl.format("{} (record spans lines {}-{})", reason, pl.col("line"), pl.col("last_line"))
-    ).otherwise(reason)
+    reason = (
+        pl.when(pl.col("last_line") > pl.col("line"))
+        .then(pl.format("{} (record spans lines {}-{})", reason, pl.col("line"), pl.col("last_line")))
+        .otherwise(reason)
+    )
     rejects = checked.filter(pl.col("rule").is_not_null()).select(
         "line", reason=reason, sku=pl.col("sku"), name=pl.col("name"), description=pl.col("description")
     )

@@ -28,7 +28,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
     url = connection.resolve_url()
     applied = migrations.migrate(url)
-    print(f"Schema at version {migrations.schema_version(url)} ({', '.join(applied) or 'nothing to apply'}) on {connection.redact(url)}")
+    version = migrations.schema_version(url)
+    print(f"Schema at version {version} ({', '.join(applied) or 'nothing to apply'}) on {connection.redact(url)}")
     return 0
 
 

@@ -26,6 +26,9 @@ run_monitoring:
 """
 
 
+MOVED_LAUNCHER = "module: pipelines.run_launcher\n"
+
+
 def ensure_dagster_home() -> Path:
     """Create DAGSTER_HOME with a dagster.yaml if needed and export it."""
     home = dagster_home()
@@ -33,5 +36,8 @@ def ensure_dagster_home() -> Path:
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(LOCAL_DAGSTER_YAML)
+    elif (text := config.read_text()) and MOVED_LAUNCHER in text:
+        # Written by a version whose launcher lived at pipelines.run_launcher.
+        config.write_text(text.replace(MOVED_LAUNCHER, "module: pipelines.defs.run_launcher\n"))
     export_dagster_home(home)
     return home

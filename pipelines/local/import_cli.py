@@ -7,12 +7,25 @@ from pathlib import Path
 
 from pipelines.db import connection, migrations
 from pipelines.defs.in_process import execute_import
-from pipelines.local.dagster_home import ensure_dagster_home
 from pipelines.importing.import_runs import STAGE_LABELS, create_import, get_import
+from pipelines.local.dagster_home import ensure_dagster_home
 
 SUMMARY_FIELDS = (
-    "status", "import_id", "file_name", "rows_total", "rows_valid", "rows_rejected", "duplicates_in_file",
-    "created", "updated", "unchanged", "rejects_path", "file_path", "dagster_run_id", "error", "seconds",
+    "status",
+    "import_id",
+    "file_name",
+    "rows_total",
+    "rows_valid",
+    "rows_rejected",
+    "duplicates_in_file",
+    "created",
+    "updated",
+    "unchanged",
+    "rejects_path",
+    "file_path",
+    "dagster_run_id",
+    "error",
+    "seconds",
 )
 
 
@@ -73,7 +86,10 @@ def run_import(path: Path, source: str = "cli", log_level: str = "CRITICAL", pro
 
 def print_summary(summary: dict) -> None:
     if summary["status"] != "succeeded":
-        print(f"error: import {summary['import_id']} of {summary['file_name']} failed: {summary['error']}", file=sys.stderr)
+        print(
+            f"error: import {summary['import_id']} of {summary['file_name']} failed: {summary['error']}",
+            file=sys.stderr,
+        )
         return
     print(
         f"Import {summary['import_id']} of {summary['file_name']} succeeded in {summary['seconds']}s: "

@@ -13,13 +13,13 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import psutil
 
-from pipelines.db import embedded_db
-from pipelines.db import connection, migrations
 from pipelines.access.password import AccessError, check_bind
+from pipelines.db import connection, embedded_db, migrations
 from pipelines.local.dagster_home import ensure_dagster_home
 from pipelines.settings import PROJECT_ROOT, Folders, Listen, data_dir
 
@@ -33,14 +33,28 @@ def _bin(name: str) -> str:
 def child_commands(host: str, dagster_host: str, dagster_port: int, app_port: int) -> dict[str, list[str]]:
     return {
         "dagster": [
-            _bin("dagster"), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-            "--host", dagster_host, "--port", str(dagster_port),
+            _bin("dagster"),
+            "dev",
+            "-w",
+            str(PROJECT_ROOT / "workspace.yaml"),
+            "--host",
+            dagster_host,
+            "--port",
+            str(dagster_port),
         ],
         "webhooks": [_bin("product-importer"), "webhooks"],
         "app": [
-            _bin("streamlit"), "run", str(PROJECT_ROOT / "app" / "streamlit_app.py"),
-            "--server.address", host, "--server.port", str(app_port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            _bin("streamlit"),
+            "run",
+            str(PROJECT_ROOT / "app" / "streamlit_app.py"),
+            "--server.address",
+            host,
+            "--server.port",
+            str(app_port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
         ],
     }
 
@@ -66,27 +80,19 @@ def stop_children(children: dict[str, subprocess.Popen]) -> None:
     """Stop every child and everything it spawned."""
     family: list[psutil.Process] = []
     for proc in children.values():
-        try:
+        with suppress(psutil.NoSuchProcess):
             family.append(psutil.Process(proc.pid))
             family.extend(psutil.Process(proc.pid).children(recursive=True))
-        except psutil.NoSuchProcess:
-            pass
     for proc in children.values():
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     _, alive = psutil.wait_procs(family, timeout=GRACE_SECONDS)
     for proc in children.values():
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     for straggler in alive:
-        try:
+        with suppress(psutil.NoSuchProcess):
             straggler.kill()
-        except psutil.NoSuchProcess:
-            pass
     psutil.wait_procs(alive, timeout=5)
     for proc in children.values():
         proc.wait()
@@ -111,15 +117,19 @@ def run_up() -> int:
         applied = migrations.migrate(url)
         Folders.from_env().create()
         home = ensure_dagster_home()
+        where = f"embedded PostgreSQL in {data_dir() / 'postgres'}" if embedded else connection.redact(url)
         print(
-            f"Database: {'embedded PostgreSQL in ' + str(data_dir() / 'postgres') if embedded else connection.redact(url)}"
+            f"Database: {where}"
             f" (schema v{migrations.schema_version(url)}{', applied ' + ', '.join(applied) if applied else ''})",
             flush=True,
         )
         env = {**os.environ, "DATABASE_URL": url, "DAGSTER_HOME": str(home)}
         for name, command in child_commands(host, dagster_host, dagster_port, app_port).items():
             children[name] = subprocess.Popen(
-                command, cwd=PROJECT_ROOT, env=env, start_new_session=True,
+                command,
+                cwd=PROJECT_ROOT,
+                env=env,
+                start_new_session=True,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         print(

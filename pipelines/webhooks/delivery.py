@@ -12,7 +12,7 @@ the first attempt does not deliver, the worker retries on its schedule.
 import asyncio
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -29,7 +29,10 @@ MAX_RETRY_AFTER = 24 * 3600
 
 def open_pool(database_url: str, max_size: int = 4) -> AsyncConnectionPool:
     return AsyncConnectionPool(
-        database_url, min_size=1, max_size=max_size, open=False,
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        open=False,
         kwargs={"row_factory": dict_row, "autocommit": True, "prepare_threshold": None},
     )
 
@@ -53,11 +56,15 @@ async def fan_out(pool: AsyncConnectionPool, event_id: int | None = None) -> Non
                 return
 
 
-async def claim(pool: AsyncConnectionPool, settings: WebhookSettings, limit: int, event_id: int | None = None) -> list[dict]:
+async def claim(
+    pool: AsyncConnectionPool, settings: WebhookSettings, limit: int, event_id: int | None = None
+) -> list[dict]:
     """Due deliveries (of `event_id` only, if given) leased to this caller, with what sending needs."""
     async with pool.connection() as conn:
         params = {
-            "limit": limit, "lease_seconds": settings.lease_seconds, "per_endpoint": settings.per_endpoint,
+            "limit": limit,
+            "lease_seconds": settings.lease_seconds,
+            "per_endpoint": settings.per_endpoint,
             "event_id": event_id,
         }
         claimed = await (await conn.execute(query("webhooks/claim"), params)).fetchall()
@@ -77,25 +84,24 @@ async def deliver(pool: AsyncConnectionPool, client, settings: WebhookSettings, 
     else:
         delay = next_attempt_delay(settings, number, attempt)
         status = "failed" if delay is None else "pending"
-        next_at = None if delay is None else datetime.now(timezone.utc) + timedelta(seconds=delay)
-    async with pool.connection() as conn:
-        async with conn.transaction():
-            await conn.execute(query("webhooks/attempt_record"), attempt_params(delivery, number, attempt))
-            await conn.execute(
-                query("webhooks/delivery_done"),
-                {"delivery_id": delivery["delivery_id"], "status": status, "next_attempt_at": next_at},
-            )
-            await conn.execute(
-                query("webhooks/endpoint_outcome"),
-                {
-                    "endpoint_id": delivery["endpoint_id"],
-                    "http_status": attempt.http_status,
-                    "response_ms": attempt.response_ms,
-                    "succeeded": attempt.succeeded,
-                    "gone": attempt.http_status == 410,
-                    "disable_after": settings.disable_after,
-                },
-            )
+        next_at = None if delay is None else datetime.now(UTC) + timedelta(seconds=delay)
+    async with pool.connection() as conn, conn.transaction():
+        await conn.execute(query("webhooks/attempt_record"), attempt_params(delivery, number, attempt))
+        await conn.execute(
+            query("webhooks/delivery_done"),
+            {"delivery_id": delivery["delivery_id"], "status": status, "next_attempt_at": next_at},
+        )
+        await conn.execute(
+            query("webhooks/endpoint_outcome"),
+            {
+                "endpoint_id": delivery["endpoint_id"],
+                "http_status": attempt.http_status,
+                "response_ms": attempt.response_ms,
+                "succeeded": attempt.succeeded,
+                "gone": attempt.http_status == 410,
+                "disable_after": settings.disable_after,
+            },
+        )
     return attempt
 
 
@@ -132,7 +138,7 @@ def deliver_event_now(database_url: str, event_id: int, settings: WebhookSetting
             attempts = await asyncio.gather(*(deliver(pool, client, settings, d) for d in claimed))
         return [
             FirstAttempt(d["endpoint_id"], d["url"], a.succeeded, a.http_status, a.response_ms, a.error)
-            for d, a in zip(claimed, attempts)
+            for d, a in zip(claimed, attempts, strict=True)
         ]
 
     return asyncio.run(now())

@@ -2,14 +2,14 @@
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from pipelines.catalog.events import EVENT_TYPES
 from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
-from pipelines.webhooks.sender import Attempt, make_client, send
-from pipelines.catalog.events import EVENT_TYPES
 from pipelines.settings import WebhookSettings
+from pipelines.webhooks.sender import Attempt, make_client, send
 from pipelines.webhooks.signing import event_body, new_secret
 
 
@@ -52,13 +52,23 @@ def get_endpoint(url: str, endpoint_id: int) -> dict | None:
 
 
 def create_endpoint(url: str, target: str, event_types, enabled: bool = True) -> dict:
-    params = {"url": check_url(target), "event_types": check_event_types(event_types), "enabled": enabled, "secret": new_secret()}
+    params = {
+        "url": check_url(target),
+        "event_types": check_event_types(event_types),
+        "enabled": enabled,
+        "secret": new_secret(),
+    }
     with connect(url) as conn:
         return conn.execute(query("webhooks/endpoint_insert"), params).fetchone()
 
 
 def update_endpoint(url: str, endpoint_id: int, target: str, event_types, enabled: bool) -> dict:
-    params = {"id": endpoint_id, "url": check_url(target), "event_types": check_event_types(event_types), "enabled": enabled}
+    params = {
+        "id": endpoint_id,
+        "url": check_url(target),
+        "event_types": check_event_types(event_types),
+        "enabled": enabled,
+    }
     with connect(url) as conn:
         row = conn.execute(query("webhooks/endpoint_update"), params).fetchone()
     if row is None:
@@ -100,7 +110,7 @@ def test_endpoint(url: str, endpoint_id: int, settings: WebhookSettings | None =
     if endpoint is None:
         raise EndpointError(f"Endpoint #{endpoint_id} no longer exists.")
     message_id = f"msg_test_{uuid.uuid4().hex}"
-    body = event_body("webhook.test", datetime.now(timezone.utc), {"endpoint_id": endpoint_id, "test": True})
+    body = event_body("webhook.test", datetime.now(UTC), {"endpoint_id": endpoint_id, "test": True})
 
     async def one() -> Attempt:
         async with make_client(settings.allow_private, max_connections=1) as client:
@@ -113,7 +123,9 @@ def test_endpoint(url: str, endpoint_id: int, settings: WebhookSettings | None =
     return attempt
 
 
-def delivery_log(url: str, endpoint_id: int | None = None, succeeded: bool | None = None, limit: int = 200) -> list[dict]:
+def delivery_log(
+    url: str, endpoint_id: int | None = None, succeeded: bool | None = None, limit: int = 200
+) -> list[dict]:
     with connect(url) as conn:
         return conn.execute(
             query("webhooks/attempts_list"), {"endpoint_id": endpoint_id, "succeeded": succeeded, "limit": limit}
@@ -123,4 +135,6 @@ def delivery_log(url: str, endpoint_id: int | None = None, succeeded: bool | Non
 def redeliver(url: str, event_id: int, endpoint_id: int) -> int:
     """Queue a past event for an endpoint again, due now; returns the delivery id."""
     with connect(url) as conn:
-        return conn.execute(query("webhooks/redeliver"), {"event_id": event_id, "endpoint_id": endpoint_id}).fetchone()["id"]
+        return conn.execute(query("webhooks/redeliver"), {"event_id": event_id, "endpoint_id": endpoint_id}).fetchone()[
+            "id"
+        ]

@@ -4,7 +4,7 @@ import asyncio
 import email.utils
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -57,7 +57,7 @@ def parse_retry_after(value: str | None) -> float | None:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max((moment - datetime.now(timezone.utc)).total_seconds(), 0.0)
+    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _causes(error: BaseException):

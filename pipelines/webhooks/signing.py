@@ -24,4 +24,6 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 def event_body(event_type: str, created_at, payload: dict) -> bytes:
     """The JSON body: the same bytes on every attempt of a message."""
     stamp = created_at.isoformat() if hasattr(created_at, "isoformat") else str(created_at)
-    return json.dumps({"type": event_type, "timestamp": stamp, "data": payload}, separators=(",", ":"), sort_keys=True).encode()
+    return json.dumps(
+        {"type": event_type, "timestamp": stamp, "data": payload}, separators=(",", ":"), sort_keys=True
+    ).encode()

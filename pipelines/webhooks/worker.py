@@ -23,9 +23,10 @@ class Worker:
         self.delivered = 0
 
     async def run(self) -> None:
-        async with open_pool(self.database_url) as pool, make_client(
-            self.settings.allow_private, self.settings.concurrency * 2
-        ) as client:
+        async with (
+            open_pool(self.database_url) as pool,
+            make_client(self.settings.allow_private, self.settings.concurrency * 2) as client,
+        ):
             self.pool, self.client = pool, client
             in_flight: set[asyncio.Task] = set()
             last_housekeeping = 0.0
@@ -45,7 +46,9 @@ class Worker:
                 if not claimed:
                     waiters = [asyncio.create_task(self.stopping.wait())]
                     await asyncio.wait(
-                        waiters + list(in_flight), timeout=self.settings.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                        waiters + list(in_flight),
+                        timeout=self.settings.poll_seconds,
+                        return_when=asyncio.FIRST_COMPLETED,
                     )
                     for waiter in waiters:
                         waiter.cancel()

@@ -6,7 +6,14 @@ from pathlib import Path
 import streamlit as st
 
 from app.common import (
-    folders, run_link, seconds_between, show_counts, show_toast, stage_label, start_page, toast_next_run,
+    folders,
+    run_link,
+    seconds_between,
+    show_counts,
+    show_toast,
+    stage_label,
+    start_page,
+    toast_next_run,
 )
 from pipelines.importing.csv_records import FileRefused
 from pipelines.importing.file_kinds import UPLOAD_TYPES

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from app.common import confirm_buttons, show_toast, start_page, toast_next_run
-from pipelines.webhooks import endpoints
 from pipelines.catalog.events import EVENT_TYPES
+from pipelines.webhooks import endpoints
 
 url = start_page()
 show_toast()
@@ -59,33 +59,36 @@ def delete_dialog(endpoint_id: int) -> None:
 
 
 add_tab, edit_tab = st.tabs(["Add endpoint", "Edit, test or delete"])
-with add_tab:
-    with st.form("add_endpoint", clear_on_submit=False):
-        target = st.text_input("URL", placeholder="https://example.com/webhooks/products", key="add_url")
-        types = st.multiselect("Event types", EVENT_TYPES, default=list(EVENT_TYPES), key="add_types")
-        enabled = st.checkbox("Enabled", value=True, key="add_enabled")
-        if st.form_submit_button("Add endpoint", type="primary"):
-            try:
-                created = endpoints.create_endpoint(url, target, types, enabled)
-                toast_next_run(f"Endpoint #{created['id']} added")
-                st.rerun()
-            except endpoints.EndpointError as problem:
-                st.error(str(problem))
+with add_tab, st.form("add_endpoint", clear_on_submit=False):
+    target = st.text_input("URL", placeholder="https://example.com/webhooks/products", key="add_url")
+    types = st.multiselect("Event types", EVENT_TYPES, default=list(EVENT_TYPES), key="add_types")
+    enabled = st.checkbox("Enabled", value=True, key="add_enabled")
+    if st.form_submit_button("Add endpoint", type="primary"):
+        try:
+            created = endpoints.create_endpoint(url, target, types, enabled)
+            toast_next_run(f"Endpoint #{created['id']} added")
+            st.rerun()
+        except endpoints.EndpointError as problem:
+            st.error(str(problem))
 
 with edit_tab:
     if not listed:
         st.caption("Nothing to edit yet.")
     else:
         chosen_id = st.selectbox(
-            "Endpoint", [e["id"] for e in listed],
-            format_func=lambda i: f"#{i} {next(e['url'] for e in listed if e['id'] == i)}", key="edit_endpoint",
+            "Endpoint",
+            [e["id"] for e in listed],
+            format_func=lambda i: f"#{i} {next(e['url'] for e in listed if e['id'] == i)}",
+            key="edit_endpoint",
         )
         endpoint = next(e for e in listed if e["id"] == chosen_id)
         if endpoint["disabled_reason"]:
             st.warning(f"Disabled: {endpoint['disabled_reason']}")
         with st.form(f"edit_endpoint_{chosen_id}"):
             target = st.text_input("URL", value=endpoint["url"], key=f"edit_url_{chosen_id}")
-            types = st.multiselect("Event types", EVENT_TYPES, default=endpoint["event_types"], key=f"edit_types_{chosen_id}")
+            types = st.multiselect(
+                "Event types", EVENT_TYPES, default=endpoint["event_types"], key=f"edit_types_{chosen_id}"
+            )
             enabled = st.checkbox("Enabled", value=endpoint["enabled"], key=f"edit_enabled_{chosen_id}")
             if st.form_submit_button("Save", type="primary"):
                 try:
@@ -109,7 +112,9 @@ with edit_tab:
             toast_next_run("New signing secret made; update the receiver")
             st.rerun()
         row.button(
-            "Delete endpoint", icon=":material/delete:", key="delete_endpoint",
+            "Delete endpoint",
+            icon=":material/delete:",
+            key="delete_endpoint",
             on_click=lambda: st.session_state.update(webhook_dialog=chosen_id),
         )
         if st.session_state.get("webhook_dialog") == chosen_id:
@@ -119,7 +124,8 @@ with edit_tab:
 st.subheader("Delivery log")
 cols = st.columns(2)
 by_endpoint = cols[0].selectbox(
-    "Endpoint", [None] + [e["id"] for e in listed],
+    "Endpoint",
+    [None] + [e["id"] for e in listed],
     format_func=lambda i: "all" if i is None else f"#{i} {next(e['url'] for e in listed if e['id'] == i)}",
     key="log_endpoint",
 )
@@ -131,9 +137,17 @@ else:
     st.dataframe(
         [
             {
-                "time": a["attempted_at"], "event": a["event_type"], "event id": a["event_id"], "endpoint": a["url"],
-                "attempt": a["attempt"], "ok": a["succeeded"], "HTTP": a["http_status"], "ms": a["response_ms"],
-                "error": a["error"] or "", "response": a["response_excerpt"] or "", "webhook-id": a["message_id"],
+                "time": a["attempted_at"],
+                "event": a["event_type"],
+                "event id": a["event_id"],
+                "endpoint": a["url"],
+                "attempt": a["attempt"],
+                "ok": a["succeeded"],
+                "HTTP": a["http_status"],
+                "ms": a["response_ms"],
+                "error": a["error"] or "",
+                "response": a["response_excerpt"] or "",
+                "webhook-id": a["message_id"],
             }
             for a in log
         ],

@@ -50,7 +50,12 @@ else:
 
 def go(mode: str, cursor: int | None, offset: int | None) -> None:
     """Move to another page; offset None means unknown (after "Last" on an inexact count)."""
-    st.session_state["paging"] = {**paging, "mode": mode, "cursor": cursor, "offset": None if offset is None else max(offset, 0)}
+    st.session_state["paging"] = {
+        **paging,
+        "mode": mode,
+        "cursor": cursor,
+        "offset": None if offset is None else max(offset, 0),
+    }
 
 
 def shift(offset: int | None, by: int) -> int | None:
@@ -68,10 +73,31 @@ nav = st.container(horizontal=True)
 at_start = paging["offset"] == 0 or (rows and paging["mode"] == "after" and paging["cursor"] == 0)
 nav.button("First", icon=":material/first_page:", disabled=at_start, on_click=go, args=("after", 0, 0), key="first")
 if rows:
-    nav.button("Previous", icon=":material/chevron_left:", disabled=at_start, on_click=go, args=("before", rows[0]["id"], shift(paging["offset"], -page_size)), key="prev")
+    nav.button(
+        "Previous",
+        icon=":material/chevron_left:",
+        disabled=at_start,
+        on_click=go,
+        args=("before", rows[0]["id"], shift(paging["offset"], -page_size)),
+        key="prev",
+    )
     at_end = len(rows) < page_size or not page_after(url, where, rows[-1]["id"], 1)
-    nav.button("Next", icon=":material/chevron_right:", disabled=at_end, on_click=go, args=("after", rows[-1]["id"], shift(paging["offset"], len(rows))), key="next")
-    nav.button("Last", icon=":material/last_page:", disabled=at_end, on_click=go, args=("before", None, count.value - page_size if count.exact else None), key="last")
+    nav.button(
+        "Next",
+        icon=":material/chevron_right:",
+        disabled=at_end,
+        on_click=go,
+        args=("after", rows[-1]["id"], shift(paging["offset"], len(rows))),
+        key="next",
+    )
+    nav.button(
+        "Last",
+        icon=":material/last_page:",
+        disabled=at_end,
+        on_click=go,
+        args=("before", None, count.value - page_size if count.exact else None),
+        key="last",
+    )
 
 table = st.dataframe(
     [{k: r[k] for k in ("id", "sku", "name", "description", "active", "updated_at")} for r in rows],
@@ -100,7 +126,9 @@ def product_form(product: dict | None) -> None:
     with st.form("product_form"):
         sku = st.text_input("SKU", value=product["sku"] if product else "", key="form_sku")
         name = st.text_input("Name", value=product["name"] if product else "", key="form_name")
-        description = st.text_area("Description", value=product["description"] if product else "", key="form_description")
+        description = st.text_area(
+            "Description", value=product["description"] if product else "", key="form_description"
+        )
         active = st.checkbox("Active", value=product["active"] if product else True, key="form_active")
         if st.form_submit_button("Save", type="primary"):
             try:
@@ -181,13 +209,25 @@ if selected:
         except ProductError as problem:
             toast_next_run(str(problem), ":material/warning:")
         st.rerun()
-    actions.button("Delete", icon=":material/delete:", on_click=open_dialog, args=("delete", selected["id"]), key="delete")
-actions.button("Delete all products", icon=":material/delete_forever:", on_click=open_dialog, args=("delete_all",), key="delete_all")
+    actions.button(
+        "Delete", icon=":material/delete:", on_click=open_dialog, args=("delete", selected["id"]), key="delete"
+    )
+actions.button(
+    "Delete all products",
+    icon=":material/delete_forever:",
+    on_click=open_dialog,
+    args=("delete_all",),
+    key="delete_all",
+)
 if not selected:
     st.caption("Select a row to edit, (de)activate or delete it.")
 
 dialog = st.session_state.get("dialog")
 if dialog:
     kind, product_id = dialog
-    {"create": lambda: create_dialog(), "edit": lambda: edit_dialog(product_id),
-     "delete": lambda: delete_dialog(product_id), "delete_all": lambda: delete_all_dialog()}[kind]()
+    {
+        "create": lambda: create_dialog(),
+        "edit": lambda: edit_dialog(product_id),
+        "delete": lambda: delete_dialog(product_id),
+        "delete_all": lambda: delete_all_dialog(),
+    }[kind]()

@@ -86,6 +86,8 @@ if imports:
         right.write(f"Rejected rows ({row['rows_rejected']:,}; first {rejects.height} shown)")
         right.dataframe(rejects.to_dicts(), hide_index=True)
         right.download_button(
-            "Download rejected rows (CSV)", Path(row["rejects_path"]).read_bytes(),
-            file_name=f"rejects-{row['id']}.csv", mime="text/csv",
+            "Download rejected rows (CSV)",
+            Path(row["rejects_path"]).read_bytes(),
+            file_name=f"rejects-{row['id']}.csv",
+            mime="text/csv",
         )
