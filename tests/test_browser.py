@@ -33,13 +33,14 @@ pytestmark = [
 @pytest.fixture
 def running_product(tmp_path, db_url):
     proc, dagster_port, app_port = start_up(tmp_path, DATABASE_URL=db_url)
-    yield f"http://127.0.0.1:{app_port}"
+    yield f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{dagster_port}"
     stop_up(proc, tmp_path)
 
 
 def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
     from playwright.sync_api import expect, sync_playwright
 
+    app_url, dagster_url = running_product
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -59,7 +60,7 @@ def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
         # started app shows the app's own navigation, not the one Streamlit
         # builds from a pages/ folder.
         direct = browser.new_page()
-        direct.goto(f"{running_product}/products")
+        direct.goto(f"{app_url}/products")
         expect(direct.get_by_role("heading", name="Products")).to_be_visible(timeout=60_000)
         navigation = direct.locator('[data-testid="stSidebarNav"]')
         for title in ("Import", "Imports", "Products", "Webhooks"):
@@ -68,7 +69,7 @@ def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
         direct.close()
 
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(running_product)
+        page.goto(app_url)
 
         # Import: upload the real file and follow it to "Done".
         expect(page.get_by_role("heading", name="Import products")).to_be_visible(timeout=60_000)
@@ -121,4 +122,19 @@ def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
         page.get_by_role("link", name="Webhooks").click()
         expect(page.get_by_role("heading", name="Webhooks")).to_be_visible()
         page.screenshot(path=SCREENSHOTS / "webhooks.png", full_page=True)
+
+        # Dagster: the products asset with the import's materialization, and its checks.
+        dagster = browser.new_page(viewport={"width": 1400, "height": 1000})
+        dagster.goto(f"{dagster_url}/assets/products")
+        expect(dagster.get_by_text("Latest materialization")).to_be_visible(timeout=60_000)
+        expect(dagster.get_by_text("products_1000.csv", exact=True)).to_be_visible(timeout=30_000)
+        dagster.wait_for_timeout(2000)
+        if dagster.get_by_role("button", name="Skip").count():  # Dagster's first-visit newsletter dialog
+            dagster.get_by_role("button", name="Skip").click()
+        dagster.screenshot(path=SCREENSHOTS / "dagster-products-asset.png", full_page=True)
+        dagster.get_by_role("tab", name="Checks").click()
+        for check in ("search_indexes_valid", "no_leftover_staging_tables", "rejected_rows_share"):
+            expect(dagster.get_by_text(check).first).to_be_visible(timeout=30_000)
+        dagster.wait_for_timeout(1000)
+        dagster.screenshot(path=SCREENSHOTS / "dagster-products-checks.png", full_page=True)
         browser.close()

@@ -98,13 +98,16 @@ def graphql(port: int, query: str) -> dict:
     return answer["data"]
 
 
-def start_up(tmp_path: Path, **extra_env):
+def start_up(tmp_path: Path, project: Path | None = None, **extra_env):
+    """`up` as a user starts it; from a copy of the project at `project` if given."""
     dagster_port, app_port = free_port(), free_port()
     env = clean_env(tmp_path, DAGSTER_PORT=str(dagster_port), APP_PORT=str(app_port), **extra_env)
+    command = [BIN / "product-importer", "up"]
+    if project:
+        env["PYTHONPATH"] = str(project)  # ahead of the installed checkout
+        command = [sys.executable, "-m", "pipelines.local.cli", "up"]
     log = (tmp_path / "up.log").open("ab")
-    proc = subprocess.Popen(
-        [BIN / "product-importer", "up"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    proc = subprocess.Popen(command, env=env, cwd=project, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     wait_for(lambda: http_ok(dagster_port, "/server_info") and http_ok(app_port), 120, "Dagster and the app")
     return proc, dagster_port, app_port
 
@@ -126,11 +129,14 @@ def test_up_imports_dropped_files_and_stops_everything(tmp_path):
         (landing / "drop.csv").write_bytes((REAL_FIXTURES / "products_100.csv").read_bytes())
         processed = tmp_path / "data" / "processed"
         wait_for(lambda: any(processed.glob("*-drop.csv")), 90, "the dropped file to be imported")
-        # The run shows in Dagster's history.
-        runs = graphql(dagster_port, "{ runsOrError { ... on Runs { results { status jobName } } } }")["runsOrError"][
-            "results"
-        ]
-        assert {"status": "SUCCESS", "jobName": "import_products"} in runs
+
+        # The run shows in Dagster's history (its status lands a moment after the file moved).
+        def runs():
+            query = "{ runsOrError { ... on Runs { results { status jobName } } } }"
+            return graphql(dagster_port, query)["runsOrError"]["results"]
+
+        wait_for(lambda: {"status": "SUCCESS", "jobName": "import_products"} in runs(), 30, "the run to succeed")
+        assert {"status": "SUCCESS", "jobName": "import_products"} in runs()
     finally:
         stop_up(proc, tmp_path)
     # A second `up` on the same data works and stops cleanly too.
@@ -201,5 +207,39 @@ def test_a_killed_import_run_is_marked_failed_and_its_file_kept(tmp_path):
             wait_for(lambda: again_row()[0] == "failed", 60, "the terminated import to be marked failed")
             assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 0
         assert any((tmp_path / "data" / "failed").glob("*-again.csv"))
+    finally:
+        stop_up(proc, tmp_path)
+
+
+def test_after_an_edit_and_reload_new_runs_run_the_new_code(tmp_path, db_url):
+    """The warm run launcher must not keep running the code it loaded first."""
+    import shutil
+
+    project = tmp_path / "project"
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("pipelines", "app", "sql"):
+        shutil.copytree(root / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "workspace.yaml", project / "workspace.yaml")
+    proc, dagster_port, _ = start_up(tmp_path, project=project, DATABASE_URL=db_url)
+
+    def import_and_get_reason(name: str) -> str:
+        (tmp_path / "data" / "landing" / name).write_text("sku,name\nA-1,\n")
+        with psycopg.connect(db_url) as conn:
+            wait_for(
+                lambda: conn.execute(
+                    "SELECT 1 FROM imports WHERE file_name = %s AND status = 'succeeded'", (name,)
+                ).fetchone(),
+                90,
+                f"{name} to be imported",
+            )
+            rejects = conn.execute("SELECT rejects_path FROM imports WHERE file_name = %s", (name,)).fetchone()[0]
+        return Path(rejects).read_text().splitlines()[1]
+
+    try:
+        assert "name is empty" in import_and_get_reason("before.csv")
+        rules = project / "pipelines" / "catalog" / "product_rules.py"
+        rules.write_text(rules.read_text().replace('"name": "name",', '"name": "product name",'))
+        graphql(dagster_port, "mutation { reloadWorkspace { __typename } }")
+        assert "product name is empty" in import_and_get_reason("after.csv")
     finally:
         stop_up(proc, tmp_path)

@@ -151,7 +151,9 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
                 ensure_search_indexes(url)
             raise
         context.log_event(
-            materialization(state.import_id, state.path.name, result.created, result.updated, result.unchanged)
+            materialization(
+                state.import_id, result.event["file_name"], result.created, result.updated, result.unchanged
+            )
         )
         merging.done(
             f"Merged: {result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged",
@@ -214,7 +216,7 @@ def archive(
     final = finish_import(url, state.import_id, state.origin, state.source, folders.folders())
     context.log.info(f"Import {state.import_id} done; file now at {final}")
     for finding in findings(url):
-        context.instance.report_runless_asset_event(finding.evaluation())
+        context.log_event(finding.evaluation())
     context.add_output_metadata({"file_path": str(final)})
 
 
