@@ -55,6 +55,26 @@ def export_dagster_home(home: Path) -> None:
 
 
 @dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on what one file may hold (importing/csv_records.py)."""
+
+    # A line or a value longer than this rejects its record; a quote that
+    # never closes cannot take the rest of the file.
+    max_record_bytes: int = 1 << 20
+    # A decompressed file larger than this is refused (a small .csv.gz can
+    # expand to gigabytes).
+    max_file_bytes: int = 20 << 30
+
+    @classmethod
+    def from_env(cls) -> "ReadLimits":
+        defaults = cls()
+        return cls(
+            max_record_bytes=int(_text("MAX_RECORD_BYTES") or defaults.max_record_bytes),
+            max_file_bytes=int(_text("MAX_FILE_BYTES") or defaults.max_file_bytes),
+        )
+
+
+@dataclass(frozen=True)
 class Listen:
     """Where `up` serves: BIND_HOST for the app, DAGSTER_HOST for Dagster's UI."""
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import REAL_FIXTURES
 
 from pipelines.importing.checked_rows import check_into, valid_parts
-from pipelines.importing.csv_records import FileRefused, record_blocks
+from pipelines.importing.csv_records import FileRefused, parse_file
 from pipelines.importing.deduplication import find_winners, unique_rows
 from pipelines.importing.validation import check_file
 
@@ -52,19 +52,24 @@ def test_a_record_longer_than_a_block_stays_whole(tmp_path):
     path.write_text(f'sku,name,description\nA1,Alpha,"{description}"\nA2,Beta,"x ""y"""\nA3,"Bad"x,z\nA4,Delta,d\n')
     whole, blocks = whole_and_blocks(path, 64)
     assert whole[:3] == blocks[:3]
-    assert [row[0] for row in blocks[0]] == [2, 202, 204]
-    assert blocks[0][0][3] == description
-    assert [row[0] for row in blocks[1]] == [203]
+    # "Bad"x is read as Python's csv reads it: Badx.
+    assert [row[0] for row in blocks[0]] == [2, 202, 203, 204]
+    assert blocks[0][0][3] == description and blocks[0][2][2] == "Badx"
+    assert blocks[1] == []
 
 
-def test_every_block_ends_where_no_quoted_value_is_open(tmp_path):
-    data = REAL_1000.read_bytes()
+def test_blocks_cover_every_line_once_and_start_on_a_record(tmp_path):
     path = tmp_path / "copy.csv"
-    path.write_bytes(data)
-    with path.open("rb") as handle:
-        blocks = list(record_blocks(handle, 1000))
-    assert b"".join(blocks) == data
-    assert all(block.count(b'"') % 2 == 0 and block.endswith(b"\n") for block in blocks)
+    path.write_bytes(REAL_1000.read_bytes())
+    parsed = parse_file(path, 1000)
+    blocks = list(parsed.blocks([0, 1, 2]))
+    assert len(blocks) > 10
+    assert blocks[0].first_line == 2  # after the header
+    for before, after in zip(blocks, blocks[1:], strict=False):
+        assert after.first_line == before.first_line + len(before.lines)
+        assert after.records["line"][0] == after.first_line  # no record is split between blocks
+    physical_lines = len(REAL_1000.read_bytes().replace(b"\r\n", b"\n").split(b"\n")) - 1
+    assert sum(len(b.lines) for b in blocks) + 1 == physical_lines  # + the header
 
 
 def test_a_bad_byte_in_a_later_block_names_its_line(tmp_path):
@@ -97,7 +102,7 @@ def test_a_refused_file_leaves_no_rejects_file(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(b"sku,name\n,empty sku\n" + b"A1,ok\n" * 1000 + b"A2,Caf\xe9\n")
     with pytest.raises(FileRefused):
-        check_into(path, tmp_path / "work", tmp_path / "rejects.csv", chunk_bytes=512)
+        check_into(path, tmp_path / "work", tmp_path / "rejects.csv", chunk_chars=512)
     assert not (tmp_path / "rejects.csv").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name != "bad.csv"] == ["work"]
 
@@ -108,7 +113,7 @@ def test_duplicates_in_different_blocks_keep_the_last_row(tmp_path):
     lines[2900] = "s5,Lower case last,last"  # same key as S5, later than every S5
     path.write_text("sku,name,description\n" + "\n".join(lines) + "\n")
     work = tmp_path / "work"
-    check_into(path, work, tmp_path / "rejects.csv", chunk_bytes=4096)
+    check_into(path, work, tmp_path / "rejects.csv", chunk_chars=4096)
     assert len(valid_parts(work)) > 1
     result = find_winners(work)
     assert (result.rows_valid, result.unique, result.duplicates) == (3000, 700, 2300)

@@ -96,9 +96,9 @@ def test_rejected_rows_are_reported_and_the_rest_imported(run_job, landing_file,
     with Path(row["rejects_path"]).open(newline="") as handle:
         rejects = [tuple(r) for r in csv.reader(handle)]
     assert rejects == [
-        ("line", "reason", "sku", "name", "description"),
-        ("3", "SKU is empty", "", "NoSku", ""),
-        ("4", "name is empty", "B-2", "", ""),
+        ("line", "reason", "sku", "name", "description", "raw"),
+        ("3", "SKU is empty", "", "NoSku", "", ",NoSku"),
+        ("4", "name is empty", "B-2", "", "", "B-2,"),
     ]
     assert set(products()) == {"a-1", "c-3"}
 

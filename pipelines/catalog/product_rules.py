@@ -12,14 +12,27 @@ FIELDS = ("sku", "name", "description")
 REQUIRED = ("sku", "name")
 MAX_LENGTH = {"sku": 255, "name": 1_000, "description": 20_000}
 LABEL = {"sku": "SKU", "name": "name", "description": "description"}
-# A SKU is typed and compared by people: no line breaks or control characters.
-SKU_FORBIDDEN = r"[\x00-\x1f\x7f]"
+# A SKU is typed and compared by people: no control characters (Cc, which
+# includes line breaks and U+0080-U+009F), no invisible format characters
+# (Cf: zero-width space, soft hyphen, direction marks) and no line or
+# paragraph separators (Zl, Zp).
+SKU_FORBIDDEN = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]"
 
 
 def field_rules() -> list[tuple[pl.Expr, pl.Expr]]:
     """(broken, reason) over the columns sku, name, description (trimmed), in order of precedence."""
-    rules = [(pl.col(field).fill_null("") == "", pl.lit(f"{LABEL[field]} is empty")) for field in REQUIRED]
-    rules.append((pl.col("sku").str.contains(SKU_FORBIDDEN), pl.lit("SKU contains a line break or control character")))
+    # PostgreSQL cannot store a NUL character in text.
+    rules = [
+        (pl.col(field).str.contains("\x00", literal=True), pl.lit(f"{LABEL[field]} contains a NUL character"))
+        for field in FIELDS
+    ]
+    rules += [(pl.col(field).fill_null("") == "", pl.lit(f"{LABEL[field]} is empty")) for field in REQUIRED]
+    rules.append(
+        (
+            pl.col("sku").str.contains(SKU_FORBIDDEN),
+            pl.lit("SKU contains a line break, control, invisible format or separator character"),
+        )
+    )
     rules += [
         (pl.col(field).str.len_chars() > limit, pl.lit(f"{LABEL[field]} is longer than {limit:,} characters"))
         for field, limit in MAX_LENGTH.items()

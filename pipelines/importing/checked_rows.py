@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.importing.csv_records import CHUNK_BYTES
+from pipelines.importing.csv_records import CHUNK_CHARS
 from pipelines.importing.validation import RejectsFile, check_file
 
 FIRST_PROBLEMS = 20
@@ -29,6 +29,7 @@ class CheckSummary:
     rows_rejected: int
     rejects_path: Path | None
     first_problems: pl.DataFrame  # line, reason of the first FIRST_PROBLEMS rejected rows
+    ignored_columns: list[str]  # header names not imported
 
 
 def work_folder(work_root: Path, import_id: int) -> Path:
@@ -45,7 +46,7 @@ def check_into(
     work: Path,
     rejects_path: Path,
     on_progress: Callable[[int, int], None] = lambda rows, bytes_read: None,
-    chunk_bytes: int = CHUNK_BYTES,
+    chunk_chars: int = CHUNK_CHARS,
 ) -> CheckSummary:
     """Validate `path` into `work` (emptied first) and `rejects_path`.
 
@@ -54,7 +55,7 @@ def check_into(
     """
     remove_work(work)
     work.mkdir(parents=True)
-    checked = check_file(path, chunk_bytes)
+    checked = check_file(path, chunk_chars)
     rejects = RejectsFile(rejects_path)
     rows_total = rows_valid = 0
     problems: list[pl.DataFrame] = []
@@ -83,6 +84,7 @@ def check_into(
         first_problems=pl.concat(problems)
         if problems
         else pl.DataFrame(schema={"line": pl.UInt32, "reason": pl.String}),
+        ignored_columns=checked.ignored_columns,
     )
 
 

@@ -1,66 +1,133 @@
-"""Splits a CSV file into records and fields with Polars expressions.
+"""Splits a CSV file into records and fields exactly as Python's csv module reads them.
 
-Why not `pl.read_csv`: it stops the whole file at the first badly quoted
-field and cannot say on which physical line a record starts. Users need each
-bad row reported with its line number while the good rows still import, so
-the file is read as lines and the CSV structure is rebuilt column-wise:
+The reference for what a CSV file means is Python's `csv` module with its
+default excel dialect (and the delimiter found in the header): that is what
+spreadsheets and shops write, and users check their files with it. So the
+reader *is* that module, fed with the file's physical lines:
 
-* a line whose preceding quote count is even starts a new record (RFC 4180:
-  line breaks inside quotes belong to the field), which gives every record
-  the physical line it starts on;
-* records without quotes are split on the delimiter; records with quotes are
-  tokenized with one regular expression and un-escaped (`""` -> `"`). A
-  record whose tokens do not cover it exactly is badly quoted.
+* a quote opens a quoted value only at the start of a field; anywhere else
+  (`Monitor 27" IPS`) it is a literal character; text after a closing quote
+  up to the delimiter is kept (`"Apple"  ,` is `Apple  `);
+* CRLF, LF, a lone CR and mixtures all end lines, and records; a record's
+  line number is the physical line it starts on (header = line 1);
+* a quoted value may hold delimiters and line breaks, and span any number of
+  lines, up to the bound below.
 
-Everything runs inside Polars (Rust); there is no Python loop over rows.
-Line ends inside quoted values come back as `\\n`.
+Bounds (settings.ReadLimits): no line and no value may be longer than
+MAX_RECORD_BYTES characters (1 MiB). A record that grows past it (a quote
+that never closes, a line without an end) is rejected with its line range,
+and reading carries on after it, so one stray quote cannot take the rest of
+the file. The decompressed file may be at most MAX_FILE_BYTES.
+
+The file is read in blocks of about CHUNK_CHARS characters of whole records:
+memory stays bounded by the block, not the file. The parsing itself is the
+csv module's C code; only the columns that are wanted leave it, as Polars
+columns, for the rules in validation.py.
 
 A gzip-compressed file (.csv.gz) is decompressed as it is read.
-The file is read in blocks of about CHUNK_BYTES that end where a record
-ends (after a line with an even number of quotes so far), so memory stays
-bounded by the block, not the file: a 5,000,000-row file is never held whole.
 """
 
 import codecs
+import csv
 import gzip
 import io
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
 
+from pipelines.settings import ReadLimits
+
 DELIMITERS = (",", ";", "\t")
-# Parsing a block takes many times its size in memory. Measured on a
-# 5,000,000-row file: 8 MB blocks 15.7 s / 341 MB peak, 16 MB 14.2 s / 513 MB,
-# 64 MB 14.5 s / 1,289 MB.
-CHUNK_BYTES = 16 << 20
+# Characters of whole records per block. Measured on 5,000,000 rows of the
+# old splitter: 8 MB blocks 15.7 s / 341 MB peak, 16 MB 14.2 s / 513 MB,
+# 64 MB 14.5 s / 1,289 MB; the same size serves here.
+CHUNK_CHARS = 16 << 20
 GZIP_MAGIC = b"\x1f\x8b"
+LINE_ENDS = ("\r\n", "\n", "\r")
+# How much of an over-long record the rejects file shows.
+RAW_SHOWN_OF_TOO_LONG = 1000
 
 
 class FileRefused(Exception):
     """The file as a whole cannot be imported; the message is for the user."""
 
 
-@dataclass(frozen=True)
-class ParsedFile:
-    header: list[str]
-    delimiter: str
-    # One (records, bytes of the stored file read so far) per block; records has the
-    # columns line, last_line, fields, well_quoted (non-blank records only).
-    chunks: Iterator[tuple[pl.DataFrame, int]]
+def shorten(text: str, limit: int = 200) -> str:
+    """`text` cut to `limit` characters for a message, saying how much was left out."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit:,} more characters)"
 
 
-def _decode_check(path: Path) -> None:
-    """Raise FileRefused naming the line of the first byte that is not UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    newlines = 0
+def name_list(names: list[str], shown: int = 10) -> str:
+    """'a', 'b', … and 99,990 more: a list of names for a message, each shortened."""
+    quoted = ", ".join(f"'{shorten(n, 60)}'" for n in names[:shown]) or "nothing"
+    return quoted + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
+
+
+class _Bounded(io.RawIOBase):
+    """The decompressed bytes of the file, refused past `limit`."""
+
+    def __init__(self, handle: BinaryIO, limit: int):
+        self.handle, self.limit, self.count = handle, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self.handle.read(len(buffer))
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            raise FileRefused(
+                f"The file is not valid gzip ({shorten(str(error))}). Compress it again or send it uncompressed."
+            ) from None
+        self.count += len(data)
+        if self.count > self.limit:
+            raise FileRefused(
+                f"The file is larger than {self.limit:,} bytes (MAX_FILE_BYTES) when decompressed; "
+                "split it or raise the limit."
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def position(self) -> int:
+        """How far into the stored file (compressed, for gzip) reading has got."""
+        return getattr(self.handle, "fileobj", self.handle).tell()
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
+def open_file(path: Path) -> BinaryIO:
+    """The file's bytes; gzip-compressed files (.csv.gz) are decompressed as read."""
+    with Path(path).open("rb") as probe:
+        compressed = probe.read(2) == GZIP_MAGIC
+    return gzip.open(path, "rb") if compressed else Path(path).open("rb")
+
+
+def _encoding(path: Path) -> str:
+    """Encoding rule: UTF-8, with or without a byte-order mark; UTF-16 with a
+    byte-order mark (Excel's "Unicode text"). Nothing else is guessed."""
     with open_file(path) as handle:
-        while chunk := _read(handle, 1 << 20):
+        try:
+            start = handle.read(2)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            raise FileRefused(f"The file is not valid gzip ({shorten(str(error))}).") from None
+    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+
+
+def _decode_check(path: Path, encoding: str) -> None:
+    """Raise FileRefused naming the line of the first byte that cannot be decoded."""
+    if encoding == "utf-16":
+        raise FileRefused("The file starts like UTF-16 but is not valid UTF-16.")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = newlines = 0
+    with open_file(path) as handle:
+        while chunk := handle.read(1 << 20):
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
@@ -73,96 +140,159 @@ def _decode_check(path: Path) -> None:
                 ) from None
             newlines += chunk.count(b"\n")
             offset += len(chunk)
+    raise FileRefused("The file is not UTF-8: it ends in the middle of a character. Save it as UTF-8.")
+
+
+class _LineTooLong(Exception):
+    def __init__(self, line: int, length: int):
+        self.line, self.length = line, length
+
+
+class _Lines:
+    """The physical lines of the text, none longer than `limit`, as csv.reader reads them.
+
+    Counts the lines handed out, and keeps those since `mark()` (the lines of
+    the block being read) for the raw text of rejected records. A line over
+    the limit is skipped to its end without being held and raises
+    _LineTooLong; the source stays usable.
+    """
+
+    def __init__(self, text: io.TextIOWrapper, limit: int):
+        self.text, self.limit = text, limit
+        self.number = 0  # lines handed out (or skipped) so far
+        self.kept: list[str] = []
+        self.chars = 0  # of the lines kept
+        self._pushed: list[str] = []
+
+    def mark(self) -> None:
+        self.kept, self.chars = [], 0
+
+    def push_back(self, line: str) -> None:
+        self._pushed.append(line)
+        self.number -= 1
+        self.kept.pop()
+        self.chars -= len(line)
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self._pushed.pop() if self._pushed else self.text.readline(self.limit + 1)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) > self.limit and not line.endswith(LINE_ENDS):
+            length = len(line)
+            while (more := self.text.readline(1 << 20)) and not more.endswith(LINE_ENDS):
+                length += len(more)
+            raise _LineTooLong(self.number, length + len(more))
+        self.kept.append(line)
+        self.chars += len(line)
+        return line
+
+
+@dataclass(frozen=True)
+class RecordBlock:
+    """Whole records of one block of the file.
+
+    `records`: line and last_line (the physical lines it spans), n_fields,
+    and `f<position>` for each wanted field position (null where the record
+    is shorter). `too_long`: line, last_line, length of records over the
+    bound, which are not in `records`.
+    """
+
+    records: pl.DataFrame
+    too_long: pl.DataFrame
+    bytes_read: int
+    first_line: int
+    lines: list[str] = field(repr=False)
+
+    @classmethod
+    def empty(cls) -> "RecordBlock":
+        too_long = pl.DataFrame(schema={"line": pl.UInt32, "last_line": pl.UInt32, "length": pl.Int64})
+        return cls(_frame([], [], [], []), too_long, 0, 1, [])
+
+    def raw(self, line: int, last_line: int) -> str:
+        """The record's text exactly as in the file, without its final line end."""
+        text = "".join(self.lines[line - self.first_line : last_line - self.first_line + 1])
+        for end in LINE_ENDS:
+            if text.endswith(end):
+                return text[: -len(end)]
+        return text
+
+
+@dataclass
+class ParsedFile:
+    header: list[str]
+    delimiter: str
+    _reader: Iterator[list[str]] = field(repr=False)
+    _lines: _Lines = field(repr=False)
+    _binary: _Bounded = field(repr=False)
+    _path: Path = field(repr=False)
+    _encoding: str = field(repr=False)
+    _chunk_chars: int = CHUNK_CHARS
+
+    def blocks(self, positions: list[int]) -> Iterator[RecordBlock]:
+        """The data records, block by block, with the fields at `positions`."""
         try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise FileRefused(
-                "The file is not UTF-8: it ends in the middle of a character. Save it as UTF-8 and import it again."
-            ) from None
+            while block := self._next_block(positions):
+                yield block
+        finally:
+            self._binary.close()
+
+    def _new_reader(self) -> Iterator[list[str]]:
+        return csv.reader(self._lines, delimiter=self.delimiter)
+
+    def _next_block(self, positions: list[int]) -> RecordBlock | None:
+        lines = self._lines
+        lines.mark()
+        first_line = lines.number + 1
+        rows: list[list[str]] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        too_long: list[tuple[int, int, int]] = []
+        reader = self._reader
+        while lines.chars < self._chunk_chars:
+            start = lines.number + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:  # a value past the bound: a quote that never closed
+                too_long.append((start, lines.number, sum(len(x) for x in lines.kept[start - first_line :])))
+                continue  # the csv reader resumes at the next line
+            except _LineTooLong as error:
+                too_long.append((start, error.line, error.length))
+                self._reader = reader = self._new_reader()  # a fresh record starts after it
+                continue
+            except UnicodeDecodeError:
+                _decode_check(self._path, self._encoding)
+                raise
+            if row:  # a blank line is no record (its line still counts)
+                rows.append(row)
+                starts.append(start)
+                ends.append(lines.number)
+        if not rows and not too_long and lines.number < first_line:
+            return None
+        return RecordBlock(
+            records=_frame(rows, starts, ends, positions),
+            too_long=pl.DataFrame(
+                too_long, schema={"line": pl.UInt32, "last_line": pl.UInt32, "length": pl.Int64}, orient="row"
+            ),
+            bytes_read=self._binary.position(),
+            first_line=first_line,
+            lines=lines.kept,
+        )
 
 
-def open_file(path: Path) -> BinaryIO:
-    """The file's bytes; gzip-compressed files (.csv.gz) are decompressed as read."""
-    with Path(path).open("rb") as probe:
-        compressed = probe.read(2) == GZIP_MAGIC
-    return gzip.open(path, "rb") if compressed else Path(path).open("rb")
-
-
-def _read(handle: BinaryIO, size: int = -1) -> bytes:
-    try:
-        return handle.read(size)
-    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
-        raise FileRefused(f"The file is not valid gzip ({error}). Compress it again or send it uncompressed.") from None
-
-
-def _position(handle: BinaryIO) -> int:
-    """How far into the file as stored (compressed, for gzip) reading has got."""
-    return getattr(handle, "fileobj", handle).tell()
-
-
-def _open_utf8(path: Path) -> BinaryIO:
-    """The file as UTF-8 bytes.
-
-    Encoding rule: UTF-8, with or without a byte-order mark. UTF-16 with a
-    byte-order mark (Excel's "Unicode text") is converted to UTF-8 (in memory:
-    such files come from spreadsheets and are small). Anything else is refused
-    with the line of the first invalid byte, never guessed.
-    """
-    handle = open_file(path)
-    if _read(handle, 2) not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        handle.seek(0)
-        return handle
-    with handle:
-        handle.seek(0)
-        data = _read(handle)
-    try:
-        text = data.decode("utf-16")
-    except UnicodeDecodeError:
-        raise FileRefused("The file starts like UTF-16 but is not valid UTF-16.") from None
-    return io.BytesIO(text.encode("utf-8"))
-
-
-def _last_record_end(data: bytes) -> int | None:
-    """Offset just after the last line end at which no quoted value is open."""
-    quotes = data.count(b'"')
-    end = len(data)
-    while (newline := data.rfind(b"\n", 0, end)) >= 0:
-        quotes -= data.count(b'"', newline, end)
-        if quotes % 2 == 0:
-            return newline + 1
-        end = newline
-    return None
-
-
-def record_blocks(handle: BinaryIO, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """The file in blocks of whole records of about `chunk_bytes` each.
-
-    A record that is still open at the end of a block (a multi-line quoted
-    value) moves to the next block, so every block starts a record.
-    """
-    pending = b""
-    while block := _read(handle, chunk_bytes):
-        data = pending + block
-        end = _last_record_end(data)
-        if end is None:  # one record longer than the block: read on
-            pending = data
-            continue
-        yield data[:end]
-        pending = data[end:]
-    if pending:
-        yield pending
-
-
-def _lines(block: bytes, path: Path) -> pl.Series:
-    """A block's physical lines as text, without line ends."""
-    try:
-        lines = pl.read_lines(block)["line"]
-    except pl.exceptions.ComputeError as error:
-        if "utf8" in str(error).lower() or "utf-8" in str(error).lower():
-            _decode_check(path)
-        raise
-    # A line ending in CR (CRLF files, or mixed endings) loses it.
-    return lines.str.strip_suffix("\r")
+def _frame(rows: list[list[str]], starts: list[int], ends: list[int], positions: list[int]) -> pl.DataFrame:
+    """Records as columns; only the wanted fields leave Python lists."""
+    lengths = list(map(len, rows))
+    columns = {f"f{p}": [row[p] if p < n else None for row, n in zip(rows, lengths, strict=True)] for p in positions}
+    return pl.DataFrame(
+        {"line": starts, "last_line": ends, "n_fields": lengths, **columns},
+        schema={"line": pl.UInt32, "last_line": pl.UInt32, "n_fields": pl.UInt32, **dict.fromkeys(columns, pl.String)},
+    )
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -173,115 +303,53 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _field_pattern(delimiter: str) -> str:
-    d = re.escape(delimiter)
-    # one field, preceded by the delimiter: a quoted field with "" escapes, or
-    # an unquoted run without delimiter or quote
-    return f'{d}(?:"[^"]*(?:""[^"]*)*"|[^{d}"]*)'
-
-
-def split_records(lines: pl.Series, delimiter: str, first_line: int = 1) -> pl.DataFrame:
-    """Group physical lines into records and split each into fields.
-
-    Returns columns: record (0-based), line and last_line (physical lines
-    the record spans, counted from `first_line`), fields, well_quoted.
-    Blank records are dropped (their lines still count).
-    """
-    line = pl.col("text")
-    quotes = line.str.count_matches('"', literal=True)
-    frame = (
-        lines.rename("text")
-        .to_frame()
-        .with_row_index("line", offset=first_line)
-        .with_columns(quotes=quotes)
-        .with_columns(record=((pl.col("quotes").cum_sum() - pl.col("quotes")) % 2 == 0).cum_sum() - 1)
-    )
-    record = pl.col("record")
-    alone = (record != record.shift(-1).fill_null(-1)) & (record != record.shift(1).fill_null(-1))
-    frame = frame.with_columns(alone=alone)
-    # Most records are one line; only multi-line ones pay for a group_by that
-    # joins their lines. Tokenizing is the costly part: the multi-line records
-    # and slices of the one-line records are processed on all cores at once
-    # (polars.collect_all runs the lazy frames in parallel).
-    single = frame.filter(pl.col("alone") & (line != "")).select(
-        "record", "line", last_line="line", text="text", quotes="quotes"
-    )
-    multi = (
-        frame.lazy()
-        .filter(~pl.col("alone"))
-        .group_by("record")
-        .agg(
-            pl.col("line").first(),
-            pl.col("line").last().alias("last_line"),
-            line.str.join("\n"),
-            pl.col("quotes").sum(),
-        )
-    )
-    parts = max(1, min(pl.thread_pool_size(), single.height // 50_000))
-    size = -(-single.height // parts) if single.height else 1
-    slices = [single.lazy().slice(i * size, size) for i in range(parts)] + [multi]
-    return pl.concat(pl.collect_all([_tokenize(part, delimiter) for part in slices])).sort("record")
-
-
-def _tokenize(records: pl.LazyFrame, delimiter: str) -> pl.LazyFrame:
-    line = pl.col("text")
-    token = pl.element()
-    quoted = pl.col("quotes") > 0
-    tokens = (pl.lit(delimiter) + line).str.extract_all(_field_pattern(delimiter))
-    plain = records.filter(~quoted).select(
-        "record", "line", "last_line", fields=line.str.split(delimiter), well_quoted=pl.lit(True)
-    )
-    with_quotes = (
-        records.filter(quoted)
-        .with_columns(tokens=tokens)
-        .select(
-            "record",
-            "line",
-            "last_line",
-            # Unquoted tokens hold no quote at all, so stripping and un-escaping
-            # quotes is a no-op for them: no per-token branch is needed.
-            fields=pl.col("tokens").list.eval(
-                token.str.slice(1).str.strip_prefix('"').str.strip_suffix('"').str.replace_all('""', '"', literal=True)
-            ),
-            well_quoted=pl.col("tokens").list.eval(token.str.len_bytes()).list.sum() == line.str.len_bytes() + 1,
-        )
-    )
-    return pl.concat([plain, with_quotes])
-
-
-def parse_file(path: Path, chunk_bytes: int = CHUNK_BYTES) -> ParsedFile:
-    """Read a CSV file's header; its data records follow block by block.
+def parse_file(path: Path, chunk_chars: int = CHUNK_CHARS, limits: ReadLimits | None = None) -> ParsedFile:
+    """Read a CSV file's header; its data records follow with `blocks()`.
 
     Raises FileRefused at once for a file without a usable header; a bad
     byte further on is refused when its block is read.
     """
     path = Path(path)
-    handle = _open_utf8(path)
+    limits = limits or ReadLimits.from_env()
+    encoding = _encoding(path)
+    binary = _Bounded(open_file(path), limits.max_file_bytes)
     try:
-        blocks = record_blocks(handle, chunk_bytes)
-        block = next(blocks, b"")
-        lines = _lines(block, path)
-        if lines.len() and lines[0].startswith("\ufeff"):
-            lines = lines.str.strip_prefix("\ufeff")
-        if (lines.str.strip_chars() == "").all():
-            if next(blocks, None) is None:
+        text = io.TextIOWrapper(io.BufferedReader(binary, 1 << 20), encoding=encoding, newline="")
+        lines = _Lines(text, limits.max_record_bytes)
+        csv.field_size_limit(limits.max_record_bytes)  # process-wide; this is its only user
+        try:
+            first = next(lines, "")
+        except _LineTooLong as error:
+            raise FileRefused(
+                f"The header row (line 1) is {error.length:,} characters long, more than MAX_RECORD_BYTES "
+                f"({limits.max_record_bytes:,}): this does not look like a CSV file with a header row."
+            ) from None
+        except UnicodeDecodeError:
+            _decode_check(path, encoding)
+            raise
+        if not first.strip():
+            if not first and next(lines, None) is None:
                 raise FileRefused("The file is empty: it needs a header row (sku, name, description) and data rows.")
             raise FileRefused("The file has no header row: line 1 is empty.")
-        delimiter = detect_delimiter(lines[0])
-        records = split_records(lines, delimiter)
-        first = records.row(0, named=True)
-        if first["line"] != 1:
-            raise FileRefused("The file has no header row: line 1 is empty.")
+        delimiter = detect_delimiter(first)
+        lines.push_back(first)
+        reader = csv.reader(lines, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except (csv.Error, _LineTooLong):
+            raise FileRefused(
+                f"The header row is longer than MAX_RECORD_BYTES ({limits.max_record_bytes:,} characters)."
+            ) from None
     except BaseException:
-        handle.close()
+        binary.close()
         raise
-
-    def chunks() -> Iterator[tuple[pl.DataFrame, int]]:
-        with handle:
-            yield records.slice(1).drop("record"), _position(handle)
-            first_line = 1 + block.count(b"\n")
-            for later in blocks:
-                yield split_records(_lines(later, path), delimiter, first_line).drop("record"), _position(handle)
-                first_line += later.count(b"\n")
-
-    return ParsedFile(header=[h.strip() for h in first["fields"]], delimiter=delimiter, chunks=chunks())
+    return ParsedFile(
+        header=[h.strip() for h in header],
+        delimiter=delimiter,
+        _reader=reader,
+        _lines=lines,
+        _binary=binary,
+        _path=path,
+        _encoding=encoding,
+        _chunk_chars=chunk_chars,
+    )

@@ -2,21 +2,31 @@
 
 Each block of the file gives two frames: the valid rows (line, sku, name,
 description, sku_key) and the rejected ones (line, reason, sku, name,
-description), both in file order. Nothing is dropped without a reason.
+description, raw), both in file order; `raw` is the record exactly as it
+stands in the file. Nothing is dropped without a reason.
 """
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.catalog.product_rules import FIELDS, REQUIRED, field_rules
 from pipelines.catalog.sku import sku_key
-from pipelines.importing.csv_records import CHUNK_BYTES, FileRefused, parse_file
+from pipelines.importing.csv_records import (
+    CHUNK_CHARS,
+    RAW_SHOWN_OF_TOO_LONG,
+    FileRefused,
+    RecordBlock,
+    name_list,
+    parse_file,
+    shorten,
+)
 
 COLUMNS = FIELDS
+REJECT_COLUMNS = ("line", "reason", "sku", "name", "description", "raw")
 
 # Header spellings accepted for each column, compared after folding case,
 # spaces, dashes and underscores (see _fold_header).
@@ -43,6 +53,7 @@ class CheckedRows:
 class CheckedFile:
     delimiter: str
     chunks: Iterator[CheckedRows]  # one per block of the file, in file order
+    ignored_columns: list[str] = field(default_factory=list)  # header names that are not imported
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class ValidatedFile:
     valid: pl.DataFrame
     rejects: pl.DataFrame
     delimiter: str
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 def _fold_header(name: str) -> str:
@@ -66,88 +78,110 @@ def map_header(header: list[str]) -> dict[str, int]:
             continue  # unknown columns are ignored
         if column in positions:
             first = header[positions[column]]
-            raise FileRefused(f"Columns '{first}' and '{raw}' both mean '{column}'; keep one of them.")
+            raise FileRefused(
+                f"Columns '{shorten(first, 60)}' and '{shorten(raw, 60)}' both mean '{column}'; keep one of them."
+            )
         positions[column] = index
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
-        found = ", ".join(f"'{h}'" for h in header) or "nothing"
         raise FileRefused(
-            f"The header row has no {' and no '.join(missing)} column (found {found}). "
+            f"The header row has no {' and no '.join(missing)} column (found {name_list(header)}). "
             "The first line must name the columns: sku, name and optionally description."
         )
     return positions
 
 
-def check_file(path: Path, chunk_bytes: int = CHUNK_BYTES) -> CheckedFile:
+def ignored_columns(header: list[str], positions: dict[str, int]) -> list[str]:
+    used = set(positions.values())
+    return [name for index, name in enumerate(header) if index not in used]
+
+
+def check_file(path: Path, chunk_chars: int = CHUNK_CHARS) -> CheckedFile:
     """Read and check a CSV file block by block.
 
     Raises FileRefused for a file as a whole: at once for its header, while
     iterating for a bad byte further on.
     """
-    parsed = parse_file(path, chunk_bytes)
+    parsed = parse_file(path, chunk_chars)
     positions = map_header(parsed.header)
     width = len(parsed.header)
     return CheckedFile(
         parsed.delimiter,
-        (replace(check_records(records, positions, width), bytes_read=done) for records, done in parsed.chunks),
+        (
+            replace(check_records(block, positions, width), bytes_read=block.bytes_read)
+            for block in parsed.blocks(sorted(positions.values()))
+        ),
+        ignored_columns(parsed.header, positions),
     )
 
 
 def validate_file(path: Path) -> ValidatedFile:
     """The whole file's valid and rejected rows at once (small files, tests)."""
     checked = check_file(path)
-    parts = list(checked.chunks)
+    parts = list(checked.chunks) or [check_records(RecordBlock.empty(), {}, 0)]
     return ValidatedFile(
         rows_total=sum(part.rows_total for part in parts),
         valid=pl.concat([part.valid for part in parts]),
         rejects=pl.concat([part.rejects for part in parts]),
         delimiter=checked.delimiter,
+        ignored_columns=checked.ignored_columns,
     )
 
 
-def check_records(records: pl.DataFrame, positions: dict[str, int], width: int) -> CheckedRows:
-    """Apply the row rules to parsed records (see csv_records.split_records)."""
-    fields = pl.col("fields")
+def _with_raw(block: RecordBlock, rejects: pl.DataFrame, shown: int | None = None) -> pl.DataFrame:
+    """Add each rejected record's text as it stands in the file (only rejected ones are looked up)."""
+    raw = [
+        block.raw(line, last)
+        if shown is None
+        else shorten(block.raw(line, min(last, block.first_line + len(block.lines) - 1)), shown)
+        for line, last in zip(rejects["line"], rejects["last_line"], strict=True)
+    ]
+    return rejects.with_columns(raw=pl.Series(raw, dtype=pl.String)).drop("last_line")
+
+
+def check_records(block: RecordBlock, positions: dict[str, int], width: int) -> CheckedRows:
+    """Apply the row rules to a block of parsed records (see csv_records)."""
+    records = block.records
+    # Values are trimmed, and line breaks inside them (CRLF, lone CR) stored as LF.
     values = {
         column: (
-            fields.list.get(positions[column], null_on_oob=True).str.strip_chars()
+            pl.col(f"f{positions[column]}").str.strip_chars().str.replace_all(r"\r\n?", "\n")
             if column in positions
             else pl.lit("", dtype=pl.String)
         )
         for column in COLUMNS
     }
-    rows = records.select(
-        "line",
-        "last_line",
-        "well_quoted",
-        n_fields=fields.list.len(),
-        **values,
-    )
+    rows = records.select("line", "last_line", "n_fields", **values)
     field_count = pl.col("n_fields")
     # (broken?, reason) in order of precedence: a row's reason is the first
     # rule it breaks. Rules are checked as cheap booleans on every row; the
     # reason text is only built for the rejected rows.
-    rules = [
-        (
-            ~pl.col("well_quoted"),
-            pl.lit("badly quoted field: a quote inside an unquoted value, or text after a closing quote"),
-        ),
-        (field_count != width, pl.format("expected {} fields, found {}", pl.lit(width), field_count)),
-    ] + field_rules()
+    rules = [(field_count != width, pl.format("expected {} fields, found {}", pl.lit(width), field_count))]
+    rules += field_rules()
     rule = pl.coalesce(*(pl.when(broken).then(pl.lit(i, dtype=pl.UInt8)) for i, (broken, _) in enumerate(rules)))
     checked = rows.with_columns(rule=rule)
     reason = pl.lit(None, dtype=pl.String)
     for i, (_, message) in reversed(list(enumerate(rules))):
         reason = pl.when(pl.col("rule") == i).then(message).otherwise(reason)
-    # A badly quoted record can swallow the lines after it; say which.
-    reason = (
-        pl.when(pl.col("last_line") > pl.col("line"))
-        .then(pl.format("{} (record spans lines {}-{})", reason, pl.col("line"), pl.col("last_line")))
-        .otherwise(reason)
-    )
     rejects = checked.filter(pl.col("rule").is_not_null()).select(
-        "line", reason=reason, sku=pl.col("sku"), name=pl.col("name"), description=pl.col("description")
+        "line", "last_line", reason=reason, sku=pl.col("sku"), name=pl.col("name"), description=pl.col("description")
     )
+    rejects = _with_raw(block, rejects)
+    if block.too_long.height:
+        too_long = block.too_long.select(
+            "line",
+            "last_line",
+            reason=pl.format(
+                "record longer than MAX_RECORD_BYTES: {} characters on lines {}-{} (a quote that never closes?)",
+                pl.col("length"),
+                "line",
+                "last_line",
+            ),
+            sku=pl.lit(None, dtype=pl.String),
+            name=pl.lit(None, dtype=pl.String),
+            description=pl.lit(None, dtype=pl.String),
+        )
+        rejects = pl.concat([rejects, _with_raw(block, too_long, RAW_SHOWN_OF_TOO_LONG)]).sort("line")
     valid = checked.filter(pl.col("rule").is_null()).select(
         "line",
         "sku",
@@ -155,7 +189,7 @@ def check_records(records: pl.DataFrame, positions: dict[str, int], width: int) 
         pl.col("description").fill_null(""),
         sku_key=sku_key(pl.col("sku")),
     )
-    return CheckedRows(rows_total=records.height, valid=valid, rejects=rejects)
+    return CheckedRows(rows_total=records.height + block.too_long.height, valid=valid, rejects=rejects)
 
 
 def spreadsheet_safe(column: pl.Expr) -> pl.Expr:
@@ -165,7 +199,7 @@ def spreadsheet_safe(column: pl.Expr) -> pl.Expr:
 
 
 class RejectsFile:
-    """The rejects CSV (line, reason, sku, name, description), written block by block.
+    """The rejects CSV (line, reason, sku, name, description, raw), written block by block.
 
     It appears under its name only when closed with at least one row, so a
     reader never sees half of it and a file without rejects leaves none.
@@ -183,8 +217,8 @@ class RejectsFile:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self._temporary.open("wb")
-        safe = rejects.with_columns(
-            spreadsheet_safe(pl.col(c)).alias(c) for c in ("reason", "sku", "name", "description")
+        safe = rejects.select(REJECT_COLUMNS).with_columns(
+            spreadsheet_safe(pl.col(c)).alias(c) for c in REJECT_COLUMNS[1:]
         )
         safe.write_csv(self._handle, include_header=self.rows == 0)
         self.rows += rejects.height
