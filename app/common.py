@@ -8,6 +8,7 @@ import streamlit as st
 
 from pipelines.access.password import check_password, password_configured
 from pipelines.db import connection, migrations
+from pipelines.importing.csv_records import name_list
 from pipelines.importing.import_runs import STAGE_LABELS
 from pipelines.settings import Folders, dagster_url, database_url
 
@@ -89,6 +90,12 @@ def show_counts(created: int, updated: int, unchanged: int, rejected: int, repea
         strict=True,
     ):
         col.metric(label, f"{value:,}")
+
+
+def show_ignored_columns(columns: list[str]) -> None:
+    """Which columns of the file are not product fields (shown as text: the names come from the file)."""
+    if columns:
+        st.text(f"Ignored columns (not product fields): {name_list(columns, 20)}")
 
 
 def confirm_buttons(

@@ -10,6 +10,7 @@ from app.common import (
     run_link,
     seconds_between,
     show_counts,
+    show_ignored_columns,
     show_toast,
     stage_label,
     start_page,
@@ -69,6 +70,7 @@ if preview:
         result = preview["result"]
         st.caption("What importing this file would do:")
         show_counts(result.created, result.updated, result.unchanged, result.rejected, result.duplicates_in_file)
+        show_ignored_columns(result.ignored_columns)
         if result.rejected:
             st.write("First problems:")
             st.dataframe(result.first_problems.to_dicts(), hide_index=True)
@@ -101,6 +103,7 @@ def follow(import_id: int) -> None:
     elif row["stage"] == "done":
         st.success(f"Done in {elapsed:.1f} s")
         show_counts(row["created"], row["updated"], row["unchanged"], row["rows_rejected"], row["duplicates_in_file"])
+        show_ignored_columns(row["ignored_columns"])
         if row["rejects_path"] and Path(row["rejects_path"]).exists():
             st.download_button(
                 "Download rejected rows (CSV)",

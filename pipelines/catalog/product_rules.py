@@ -8,6 +8,8 @@ by the app with the same words.
 
 import polars as pl
 
+from pipelines.catalog.sku import sku_key
+
 FIELDS = ("sku", "name", "description")
 REQUIRED = ("sku", "name")
 MAX_LENGTH = {"sku": 255, "name": 1_000, "description": 20_000}
@@ -27,6 +29,7 @@ def field_rules() -> list[tuple[pl.Expr, pl.Expr]]:
         for field in FIELDS
     ]
     rules += [(pl.col(field).fill_null("") == "", pl.lit(f"{LABEL[field]} is empty")) for field in REQUIRED]
+    rules.append((sku_key(pl.col("sku").fill_null("")) == "", pl.lit("SKU has no visible characters")))
     rules.append(
         (
             pl.col("sku").str.contains(SKU_FORBIDDEN),

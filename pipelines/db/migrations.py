@@ -1,5 +1,13 @@
-"""Schema migrations: sql/migrations/NNNN_name.sql, applied in order, once."""
+"""Schema migrations: sql/migrations/NNNN_name.sql, applied in order, once.
 
+A migration whose first line is `-- python: package.module:function` has that
+function run after its SQL, in the same transaction, with the connection; it
+returns a line for `migrate` to print. That is how a data migration uses a
+domain rule (the SKU key) that this layer does not import.
+"""
+
+import importlib
+import re
 from pathlib import Path
 
 from pipelines.db.connection import connect
@@ -18,12 +26,18 @@ def migrations() -> list[tuple[int, str, Path]]:
     return found
 
 
+def _python_step(sql: str):
+    found = re.match(r"-- python: ([\w.]+):(\w+)", sql)
+    return getattr(importlib.import_module(found[1]), found[2]) if found else None
+
+
 def migrate(url: str) -> list[str]:
     """Apply the migrations not applied yet, each in its own transaction.
 
     Safe to call from several processes at once (advisory lock) and as often
     as you like. Also puts back search indexes a crash left missing or
-    invalid. Returns the names of the migrations it applied.
+    invalid. Returns the names of the migrations it applied, each with what
+    its Python step did.
     """
     applied_now = []
     with connect(url, autocommit=True) as conn:
@@ -33,9 +47,11 @@ def migrate(url: str) -> list[str]:
                 conn.execute(query("schema/migrate_lock"))
                 if conn.execute(query("schema/migration_applied"), {"version": version}).fetchone():
                     continue
-                conn.execute(path.read_text())
+                sql = path.read_text()
+                conn.execute(sql)
+                note = _python_step(sql)(conn) if _python_step(sql) else ""
                 conn.execute(query("schema/migration_record"), {"version": version, "name": name})
-                applied_now.append(name)
+                applied_now.append(f"{name} ({note})" if note else name)
     ensure_search_indexes(url)
     return applied_now
 

@@ -23,7 +23,7 @@ from pipelines.defs.run_config import JOB_TAG, ImportConfig
 from pipelines.defs.stage_report import import_stage
 from pipelines.importing.bucket import S3Location, download, is_s3, s3_client
 from pipelines.importing.checked_rows import check_into, work_folder
-from pipelines.importing.csv_records import FileRefused
+from pipelines.importing.csv_records import FileRefused, name_list
 from pipelines.importing.deduplication import find_winners, unique_rows
 from pipelines.importing.import_runs import create_import, queued_import_for
 from pipelines.importing.merging import merge_import, plan_search_index_rebuild
@@ -87,6 +87,9 @@ def validate(
         rejects_path = str(checked.rejects_path) if checked.rejects_path else None
         for line, reason in checked.first_problems.head(5).iter_rows():
             context.log.warning(f"line {line}: {reason}")
+        ignored = checked.ignored_columns
+        if ignored:
+            context.log.info(f"Ignored columns: {name_list(ignored, 20)}")
         stage.done(
             f"{checked.rows_total:,} rows read, {checked.rows_valid:,} valid, {checked.rows_rejected:,} rejected"
             + (f"; rejects written to {rejects_path}" if rejects_path else ""),
@@ -96,6 +99,7 @@ def validate(
                 "rows_valid": checked.rows_valid,
                 "rows_rejected": checked.rows_rejected,
                 "rejects_path": rejects_path,
+                "ignored_columns": ignored,
             },
             import_id=import_id,
             rows_total=checked.rows_total,
@@ -103,6 +107,7 @@ def validate(
             rows_rejected=checked.rows_rejected,
             rejects_path=rejects_path or "",
             delimiter=repr(checked.delimiter),
+            ignored_columns=", ".join(ignored) or "none",
         )
     return ImportState(import_id, path, origin, source, work, checked.rows_valid)
 

@@ -43,6 +43,7 @@ PROGRESS_COUNTS = (
     "rejects_path",
     "content_hash",
     "file_size",
+    "ignored_columns",
 )
 
 

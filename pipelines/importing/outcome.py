@@ -9,6 +9,7 @@ from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
 from pipelines.importing.bucket import S3Location, is_s3, move_object, s3_client
 from pipelines.importing.checked_rows import remove_work, work_folder
+from pipelines.importing.csv_records import shorten
 from pipelines.importing.import_runs import find_import_by_run
 from pipelines.importing.staging import drop_staging
 from pipelines.settings import Folders
@@ -77,6 +78,7 @@ def fail_import(url: str, import_id: int, error: str, origin: str | None, source
     succeeded (returns False). The file goes to failed/; only the import's
     staging table and work folder (rebuilt from the file on a retry) go.
     """
+    error = shorten(error, 2000)  # a message may quote a file's content: keep it readable
     with connect(url) as conn, conn.transaction():
         row = conn.execute(query("imports/get"), {"import_id": import_id}).fetchone()
         if row is None or row["status"] == "succeeded":

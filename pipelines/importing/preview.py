@@ -25,6 +25,7 @@ class Preview:
     updated: int
     unchanged: int
     first_problems: pl.DataFrame  # line, reason
+    ignored_columns: list[str]
 
 
 def preview_file(url: str, path: Path, problems: int = 20) -> Preview:
@@ -51,4 +52,5 @@ def preview_file(url: str, path: Path, problems: int = 20) -> Preview:
         updated=counts["updated"],
         unchanged=counts["unchanged"],
         first_problems=checked.first_problems.head(problems),
+        ignored_columns=checked.ignored_columns,
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pipelines.db import connection, migrations
 from pipelines.defs.in_process import execute_import
+from pipelines.importing.csv_records import name_list
 from pipelines.importing.import_runs import STAGE_LABELS, create_import, get_import
 from pipelines.local.dagster_home import ensure_dagster_home
 
@@ -21,6 +22,7 @@ SUMMARY_FIELDS = (
     "created",
     "updated",
     "unchanged",
+    "ignored_columns",
     "rejects_path",
     "file_path",
     "dagster_run_id",
@@ -97,6 +99,8 @@ def print_summary(summary: dict) -> None:
         f"{summary['duplicates_in_file']:,} repeated SKUs in the file; "
         f"{summary['created']:,} created, {summary['updated']:,} updated, {summary['unchanged']:,} unchanged."
     )
+    if summary["ignored_columns"]:
+        print(f"Ignored columns (not product fields): {name_list(summary['ignored_columns'], 20)}")
     if summary["rejects_path"]:
         print(f"Rejected rows and reasons: {summary['rejects_path']}")
 

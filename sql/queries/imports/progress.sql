@@ -11,5 +11,6 @@ SET stage              = %(stage)s,
     rejects_path       = COALESCE(%(rejects_path)s, rejects_path),
     content_hash       = COALESCE(%(content_hash)s, content_hash),
     file_size          = COALESCE(%(file_size)s, file_size),
+    ignored_columns    = COALESCE(%(ignored_columns)s, ignored_columns),
     stage_seconds      = stage_seconds || COALESCE(%(stage_seconds)s::jsonb, '{}')
 WHERE id = %(import_id)s;
