@@ -303,10 +303,12 @@ class ParsedFile:
         starts: list[int] = []
         ends: list[int] = []
         too_long: list[tuple[int, int, int]] = []
+        # Bound once: this loop runs once per record (measured: 7% of the parse).
+        read_row, add_row, add_start, add_end = reader.__next__, rows.append, starts.append, ends.append
         while lines.chars < stop_at:
             start = reader.line_num + 1
             try:
-                row = next(reader)
+                row = read_row()
             except StopIteration:
                 break
             except csv.Error:  # a value past the bound: a quote that never closed
@@ -317,9 +319,9 @@ class ParsedFile:
                 _decode_check(self._path, self._encoding)
                 raise
             if row:  # a blank line is no record (its line still counts)
-                rows.append(row)
-                starts.append(start)
-                ends.append(reader.line_num)
+                add_row(row)
+                add_start(start)
+                add_end(reader.line_num)
         last_line = reader.line_num
         if not rows and not too_long and last_line < first_line:
             return None
