@@ -222,3 +222,18 @@ def test_records_and_line_numbers_equal_pythons_csv_for_generated_files(tmp_path
 def test_ignored_columns_reach_the_import_row_and_the_run(run_job, landing_file):
     row = run_job(landing_file("shop.csv", "Vendor,sku,name,Tags\nACME,A1,Alpha,new\n"))
     assert row["status"] == "succeeded" and row["ignored_columns"] == ["Vendor", "Tags"]
+
+
+def test_regular_files_take_the_fast_path_and_an_irregular_block_switches_to_csv(tmp_path):
+    rows = [f'S{i},Name {i},"line one\r\nline two, with a comma"' for i in range(3000)]
+    regular = ("sku,name,description\r\n" + "\r\n".join(rows) + "\r\n").encode()
+    path = write(tmp_path, regular)
+    parsed = parse_file(path, 4096)
+    assert sum(b.records.height for b in parsed.blocks([0, 1, 2])) == 3000
+    assert parsed._reader is None  # never needed the csv module
+    rows[2000] = 'S2000,Monitor 27" IPS,"ok"'  # an inch mark far into the file
+    irregular = ("sku,name,description\r\n" + "\r\n".join(rows) + "\r\n").encode()
+    same_as_python(tmp_path, irregular, 4096)
+    parsed = parse_file(write(tmp_path, irregular), 4096)
+    blocks = list(parsed.blocks([0, 1, 2]))
+    assert parsed._reader is not None and len(blocks) > 10
