@@ -208,10 +208,11 @@ class _Lines:
         return start[: self.limit] + (end or "\n"), rest
 
     def _hand_on(self, lines: list[str]) -> list[str]:
-        if max(map(len, lines)) > self.limit:
+        # The bound is on a line's content; its line end (up to 2 characters) comes on top.
+        if max(map(len, lines)) > self.limit + 2:
             for i, line in enumerate(lines):
-                if len(line) > self.limit:
-                    self.too_long[self.read + i + 1] = len(line)
+                if len(line) > self.limit + 2:
+                    self.too_long.setdefault(self.read + i + 1, len(line))
                     lines[i] = line[: self.limit] + "\n"
         self.read += len(lines)
         self.chars += sum(map(len, lines))
@@ -369,7 +370,9 @@ class ParsedFile:
             except csv.Error:  # a value past the bound: a quote that never closed
                 end = offset + reader.line_num
                 length = sum(map(len, lines.kept[start - lines.kept_from : end - lines.kept_from + 1]))
-                too_long.append((start, end, length))
+                # A line cut to the bound counts with its real length.
+                cut = [lines.too_long.pop(n) for n in [n for n in lines.too_long if start <= n <= end]]
+                too_long.append((start, end, max([length, *cut])))
                 continue  # the csv reader resumes at the next line
             except UnicodeDecodeError:
                 _decode_check(self._path, self._encoding)
