@@ -137,6 +137,20 @@ def test_up_imports_dropped_files_and_stops_everything(tmp_path):
 
         wait_for(lambda: {"status": "SUCCESS", "jobName": "import_products"} in runs(), 30, "the run to succeed")
         assert {"status": "SUCCESS", "jobName": "import_products"} in runs()
+
+        # A second `up` on the same data folder is refused at once, nothing started.
+        def second_up(data_root: Path, dagster: int, app: int) -> subprocess.CompletedProcess:
+            env = clean_env(data_root, DAGSTER_PORT=str(dagster), APP_PORT=str(app))
+            return subprocess.run([BIN / "product-importer", "up"], env=env, capture_output=True, text=True, timeout=60)
+
+        same_folder = second_up(tmp_path, free_port(), free_port())
+        assert same_folder.returncode == 2, same_folder.stderr
+        assert "another `product-importer up` is running with the data folder" in same_folder.stderr
+        # Another data folder on the same ports: refused before anything starts.
+        other = tmp_path / "other"
+        same_ports = second_up(other, dagster_port, app_port)
+        assert same_ports.returncode == 2 and f"port {dagster_port} on 127.0.0.1" in same_ports.stderr
+        assert "Database:" not in same_ports.stdout and not (other / "data" / "postgres").exists()
     finally:
         stop_up(proc, tmp_path)
     # A second `up` on the same data works and stops cleanly too.

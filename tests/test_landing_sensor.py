@@ -1,6 +1,7 @@
 """Which landing files are ready (scan_landing, with explicit clocks), and the
 sensor that watches for them (evaluated with dg.build_sensor_context)."""
 
+import json
 import os
 import threading
 import time
@@ -160,3 +161,22 @@ def test_each_ready_file_gets_its_own_run(folders, landing_file, watch):
     requests, _ = tick(folders)
     assert sorted(Path(r.run_config["ops"]["validate"]["config"]["path"]).name for r in requests) == ["a.csv", "b.csv"]
     assert len({r.run_key for r in requests}) == 2
+
+
+def test_links_in_the_landing_folder_are_skipped_and_refused(tmp_path, folders, run_job, products):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("root:x:0:0:root:/root:/bin/bash\nsecret,line\n")
+    landing = Path(folders.landing_dir)
+    (landing / "linked.csv").symlink_to(outside)
+    (landing / "real.csv").write_text("sku,name\nA1,Alpha\n")
+    old = time.time() - 60
+    os.utime(landing / "real.csv", (old, old))
+    ready, _ = scan_landing(landing, None, now=time.time(), settle=1)
+    assert [f.path.name for f in ready] == ["real.csv"]
+    requests, cursor = tick(folders)
+    assert [Path(r.run_config["ops"]["validate"]["config"]["path"]).name for r in requests] == ["real.csv"]
+    assert json.loads(cursor)["/links"] == ["linked.csv"]
+    # Named directly (as a folder import), the link is refused before it is read.
+    row = run_job(landing / "linked.csv")
+    assert row["status"] == "failed" and "symbolic link" in row["error"] and "root:x" not in row["error"]
+    assert products() == {}

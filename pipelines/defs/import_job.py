@@ -65,6 +65,10 @@ def validate(
     with import_stage(context, url, import_id, "validating", claim_for_run=True) as stage:
         context.log.info(f"Import {import_id}: validating {origin}")
         path = Path(origin)
+        if source in ("folder", "upload") and path.is_symlink():
+            raise dg.Failure(
+                description=f"{path.name} is a symbolic link: only regular files in the landing folder are imported."
+            )
         try:
             if is_s3(origin):
                 path = download(s3_client(), origin, local_copy(paths, import_id, origin))

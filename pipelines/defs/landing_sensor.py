@@ -12,6 +12,7 @@ the rest of its 5 seconds, so a second file dropped within those seconds
 waits for them.
 """
 
+import json
 import time
 from pathlib import Path
 
@@ -20,9 +21,10 @@ import dagster as dg
 from pipelines.defs.import_job import import_products
 from pipelines.defs.resources import FoldersResource
 from pipelines.defs.run_config import import_run_request
-from pipelines.importing.landing import scan_landing
+from pipelines.importing.landing import links, scan_landing
 
 WATCH_SECONDS = 5.5
+LINKS_KEY = "/links"  # in the cursor, beside file names (no file name holds a slash)
 POLL_SECONDS = 0.2
 
 
@@ -40,4 +42,10 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, folders: FoldersR
         time.sleep(POLL_SECONDS)
         ready, cursor = scan_landing(landing, cursor)
     requests = [import_run_request(file.run_key, file.path, file.path.name, "folder") for file in ready]
-    return dg.SensorResult(run_requests=requests, cursor=cursor)
+    state = json.loads(cursor)
+    reported = set(json.loads(context.cursor or "{}").get(LINKS_KEY, []))
+    found = links(landing)
+    for name in sorted(set(found) - reported):
+        context.log.warning(f"Skipped {name}: a symbolic link. Only regular files in the landing folder are imported.")
+    state[LINKS_KEY] = found
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(state, sort_keys=True))

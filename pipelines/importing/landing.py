@@ -34,7 +34,15 @@ def _signature(path: Path) -> list[int] | None:
 
 
 def is_candidate(path: Path) -> bool:
-    return is_importable(path.name) and path.is_file()
+    # A symbolic link is never followed: it could bring in any file on the machine.
+    return is_importable(path.name) and not path.is_symlink() and path.is_file()
+
+
+def links(folder: Path) -> list[str]:
+    """Names of symbolic links with importable names in the folder: skipped, to be reported."""
+    if not folder.is_dir():
+        return []
+    return sorted(path.name for path in folder.iterdir() if path.is_symlink() and is_importable(path.name))
 
 
 def scan_landing(

@@ -8,13 +8,16 @@ descendant that escaped its group is killed by PID.
 """
 
 import ctypes
+import fcntl
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from contextlib import suppress
 from pathlib import Path
+from typing import IO
 
 import psutil
 
@@ -98,6 +101,42 @@ def stop_children(children: dict[str, subprocess.Popen]) -> None:
         proc.wait()
 
 
+def lock_data_dir() -> IO[str] | None:
+    """Hold $DATA_DIR/.up.lock while this `up` runs; None if another `up` holds it.
+
+    The lock goes with the process, however it ends (the kernel releases it).
+    """
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = (folder / ".up.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def busy_ports(listen: Listen) -> list[str]:
+    """The ports `up` would listen on that something else already holds."""
+    busy = []
+    for what, host, port, setting in (
+        ("the Dagster UI", listen.dagster_host, listen.dagster_port, "DAGSTER_PORT"),
+        ("the admin app", listen.host, listen.app_port, "APP_PORT"),
+    ):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                busy.append(f"port {port} on {host} for {what} is in use (set {setting})")
+    return busy
+
+
 def run_up() -> int:
     listen = Listen.from_env()
     host, dagster_host, dagster_port, app_port = listen.host, listen.dagster_host, listen.dagster_port, listen.app_port
@@ -106,6 +145,17 @@ def run_up() -> int:
         check_bind(dagster_host)
     except AccessError as refused:
         print(f"error: {refused}", file=sys.stderr)
+        return 2
+    lock = lock_data_dir()
+    if lock is None:
+        print(
+            f"error: another `product-importer up` is running with the data folder {data_dir()}; "
+            "stop it first (Ctrl-C), or give this one its own DATA_DIR and ports.",
+            file=sys.stderr,
+        )
+        return 2
+    if busy := busy_ports(listen):
+        print(f"error: nothing was started: {'; '.join(busy)}.", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
