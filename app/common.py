@@ -1,5 +1,6 @@
 """What the app's pages share: the database, folders, formatting."""
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,6 +12,16 @@ from pipelines.db import connection, migrations
 from pipelines.importing.csv_records import name_list
 from pipelines.importing.import_runs import STAGE_LABELS
 from pipelines.settings import Folders, dagster_url, database_url
+
+# Streamlit renders messages, toasts and headers as Markdown (links, emphasis,
+# :emoji: and :color[...] shortcodes). CommonMark lets every ASCII punctuation
+# character be escaped with a backslash, which shows it literally.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def as_text(value: object) -> str:
+    """`value` (from a file, a product or a user) shown as the text it is, never as Markdown."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(value))
 
 
 @st.cache_resource(show_spinner="Connecting to the database…")
@@ -47,7 +58,8 @@ def migrated_database_url() -> str:
     try:
         return _migrated_url(database_url() or None)
     except Exception as error:
-        st.error(f"Cannot reach the database ({connection.redact(database_url() or 'embedded')}): {error}")
+        where = connection.redact(database_url() or "embedded")
+        st.error(f"Cannot reach the database ({as_text(where)}): {as_text(error)}")
         st.stop()
 
 

@@ -1,5 +1,6 @@
 """The admin app's pages with Streamlit's AppTest, against a real PostgreSQL."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,11 @@ def app_env(db_url, tmp_path, monkeypatch):
 
 def page(name: str) -> AppTest:
     return AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=30)
+
+
+def shown(markdown: str) -> str:
+    """What a user reads: the Markdown source without the escapes of app.common.as_text."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def table_rows(at: AppTest) -> list[dict]:
@@ -92,10 +98,10 @@ def test_delete_one_with_confirmation(app_env):
     at = page("products").run()
     at.session_state["dialog"] = ("delete", target["id"])
     at.run()
-    assert any("Delete **SKU-001**" in m.value for m in at.markdown)
+    assert any("Delete **SKU-001**" in shown(m.value) for m in at.markdown)
     at.button(key="confirm_delete").click().run()
     assert catalog.get_product(app_env, target["id"]) is None
-    assert [t.value for t in at.toast] == ["Deleted SKU-001"]
+    assert [shown(t.value) for t in at.toast] == ["Deleted SKU-001"]
 
 
 def test_delete_all_asks_first_then_deletes_everything(app_env):
@@ -160,7 +166,7 @@ def test_import_page_failure_offers_retry(app_env, tmp_path):
     at = page("import_file")
     at.session_state["import_id"] = import_id
     at.run()
-    assert at.error[0].value == "Failed: The header row has no sku column."
+    assert shown(at.error[0].value) == "Failed: The header row has no sku column."
     at.button(key=f"retry-{import_id}").click().run()
     retried = at.session_state["import_id"]
     assert retried != import_id
@@ -230,3 +236,34 @@ def test_filter_text_is_matched_literally(app_env):
     catalog.create_product(app_env, "AB1", "1000 cotton")
     assert [r["sku"] for r in catalog.page_after(app_env, catalog.ProductFilter(sku="a_"))] == ["A_1"]
     assert [r["sku"] for r in catalog.page_after(app_env, catalog.ProductFilter(name="0%"))] == ["A_1"]
+
+
+HOSTILE = "[click me](http://evil.example) **bold** :red[red] <b>html</b> _it_ `code` # heading :material/home:"
+
+
+def _rendered(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt().render(markdown)
+
+
+def test_text_from_files_and_products_is_shown_as_text_not_markdown():
+    from app.common import as_text
+
+    html = _rendered(as_text(HOSTILE))
+    assert "<a" not in html and "<strong>" not in html and "<em>" not in html and "<code>" not in html
+    assert "<h1>" not in html and "<b>" not in html and "\\:" not in html  # shown as the characters they are
+    assert "[click me](http://evil.example)" in html and ":red[red]" in html
+
+
+def test_a_hostile_file_name_and_header_stay_text_on_the_import_page(app_env, run_job, landing_file):
+    row = run_job(landing_file("[evil](http:x).csv", f"{HOSTILE},name\nA,B\n"))
+    assert row["status"] == "failed" and "click me" in row["error"]
+    at = page("import_file")
+    at.session_state["import_id"] = row["id"]
+    at.run()
+    shown = [at.subheader[0].value, at.error[0].value]
+    for markdown in shown:
+        html = _rendered(markdown)
+        assert "<a" not in html and "<strong>" not in html and "<em>" not in html, markdown
+    assert "[click me](http://evil.example)" in _rendered(at.error[0].value)

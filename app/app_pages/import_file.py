@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.common import (
+    as_text,
     folders,
     run_link,
     seconds_between,
@@ -63,9 +64,9 @@ if st.button("Check file" if check_only else "Import", type="primary", disabled=
 
 preview = st.session_state.get("preview")
 if preview:
-    st.subheader(f"Check of {preview['name']}")
+    st.subheader(f"Check of {as_text(preview['name'])}")
     if "error" in preview:
-        st.error(f"This file would be refused: {preview['error']}")
+        st.error(f"This file would be refused: {as_text(preview['error'])}")
     else:
         result = preview["result"]
         st.caption("What importing this file would do:")
@@ -89,16 +90,16 @@ def follow(import_id: int) -> None:
     if row is None:
         st.warning(f"Import {import_id} not found.")
         return
-    st.subheader(f"Import {import_id}: {row['file_name']}")
+    st.subheader(f"Import {import_id}: {as_text(row['file_name'])}")
     elapsed = seconds_between(row["started_at"] or row["queued_at"], row["finished_at"])
     if row["status"] == "failed":
-        st.error(f"Failed: {row['error']}")
+        st.error(f"Failed: {as_text(row['error'])}")
         if st.button("Retry", key=f"retry-{import_id}"):
             try:
                 st.session_state["import_id"] = retry_import(url, folders(), import_id)
                 toast_next_run("Imported again as a new import", ":material/replay:")
             except FileNotFoundError as missing:
-                toast_next_run(str(missing), ":material/warning:")
+                toast_next_run(as_text(missing), ":material/warning:")
             st.rerun()
     elif row["stage"] == "done":
         st.success(f"Done in {elapsed:.1f} s")

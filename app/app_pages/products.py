@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.common import confirm_buttons, show_toast, start_page, toast_next_run
+from app.common import as_text, confirm_buttons, show_toast, start_page, toast_next_run
 from pipelines.catalog.products import (
     ProductError,
     ProductFilter,
@@ -134,12 +134,12 @@ def product_form(product: dict | None) -> None:
             try:
                 if product:
                     saved = update_product(url, product["id"], sku, name, description, active)
-                    toast_next_run(f"Saved {saved['sku']}")
+                    toast_next_run(f"Saved {as_text(saved['sku'])}")
                 else:
                     saved = create_product(url, sku, name, description, active)
-                    toast_next_run(f"Created {saved['sku']}")
+                    toast_next_run(f"Created {as_text(saved['sku'])}")
             except ProductError as problem:
-                st.error(str(problem))
+                st.error(as_text(problem))
                 return
             close_dialog()
             st.rerun()
@@ -169,12 +169,12 @@ def delete_dialog(product_id: int) -> None:
     product = still_there(product_id)
     if product is None:
         return
-    st.write(f"Delete **{product['sku']}** ({product['name']})?")
+    st.write(f"Delete **{as_text(product['sku'])}** ({as_text(product['name'])})?")
 
     def delete() -> tuple[str, str]:
         try:
             delete_product(url, product_id)
-            return f"Deleted {product['sku']}", ":material/delete:"
+            return f"Deleted {as_text(product['sku'])}", ":material/delete:"
         except ProductError as problem:
             return str(problem), ":material/warning:"
 
@@ -191,7 +191,7 @@ def delete_all_dialog() -> None:
                 deleted = delete_all_products(url)
             return f"Deleted all {deleted:,} products", ":material/delete:"
         except Exception as error:  # shown to the user, not as a trace
-            return f"Delete all failed: {error}", ":material/warning:"
+            return f"Delete all failed: {as_text(error)}", ":material/warning:"
 
     confirm_buttons("Delete all products", "delete_all", delete_all, close_dialog)
 
@@ -205,9 +205,9 @@ if selected:
     if actions.button(toggle_label, icon=":material/toggle_on:", key="toggle"):
         try:
             set_active(url, selected["id"], not selected["active"])
-            toast_next_run(f"{selected['sku']} is now {'inactive' if selected['active'] else 'active'}")
+            toast_next_run(f"{as_text(selected['sku'])} is now {'inactive' if selected['active'] else 'active'}")
         except ProductError as problem:
-            toast_next_run(str(problem), ":material/warning:")
+            toast_next_run(as_text(problem), ":material/warning:")
         st.rerun()
     actions.button(
         "Delete", icon=":material/delete:", on_click=open_dialog, args=("delete", selected["id"]), key="delete"

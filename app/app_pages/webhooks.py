@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.common import confirm_buttons, show_toast, start_page, toast_next_run
+from app.common import as_text, confirm_buttons, show_toast, start_page, toast_next_run
 from pipelines.catalog.events import EVENT_TYPES
 from pipelines.webhooks import endpoints
 
@@ -49,7 +49,7 @@ def delete_dialog(endpoint_id: int) -> None:
     if endpoint is None:
         st.warning("This endpoint no longer exists.")
         return
-    st.write(f"Delete the endpoint **{endpoint['url']}** and its delivery log?")
+    st.write(f"Delete the endpoint **{as_text(endpoint['url'])}** and its delivery log?")
 
     def delete() -> tuple[str, str]:
         endpoints.delete_endpoint(url, endpoint_id)
@@ -69,7 +69,7 @@ with add_tab, st.form("add_endpoint", clear_on_submit=False):
             toast_next_run(f"Endpoint #{created['id']} added")
             st.rerun()
         except endpoints.EndpointError as problem:
-            st.error(str(problem))
+            st.error(as_text(problem))
 
 with edit_tab:
     if not listed:
@@ -83,7 +83,7 @@ with edit_tab:
         )
         endpoint = next(e for e in listed if e["id"] == chosen_id)
         if endpoint["disabled_reason"]:
-            st.warning(f"Disabled: {endpoint['disabled_reason']}")
+            st.warning(f"Disabled: {as_text(endpoint['disabled_reason'])}")
         with st.form(f"edit_endpoint_{chosen_id}"):
             target = st.text_input("URL", value=endpoint["url"], key=f"edit_url_{chosen_id}")
             types = st.multiselect(
@@ -96,7 +96,7 @@ with edit_tab:
                     toast_next_run(f"Endpoint #{chosen_id} saved")
                     st.rerun()
                 except endpoints.EndpointError as problem:
-                    st.error(str(problem))
+                    st.error(as_text(problem))
         row = st.container(horizontal=True)
         if row.button("Send test event", icon=":material/send:", key="test_endpoint"):
             with st.spinner("Sending webhook.test…"):
@@ -104,7 +104,7 @@ with edit_tab:
             if result.succeeded:
                 st.success(f"HTTP {result.http_status} in {result.response_ms} ms")
             else:
-                st.error(f"Failed after {result.response_ms} ms: {result.error}")
+                st.error(f"Failed after {result.response_ms} ms: {as_text(result.error)}")
         if row.button("Show signing secret", icon=":material/key:", key="show_secret"):
             st.code(endpoint["secret"], language=None)
         if row.button("Rotate secret", icon=":material/autorenew:", key="rotate_secret"):
