@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from pipelines.access.password import check_password, password_configured
+from pipelines.access.throttle import throttle
 from pipelines.db import connection, migrations
 from pipelines.importing.csv_records import name_list
 from pipelines.importing.import_runs import STAGE_LABELS
@@ -31,19 +32,30 @@ def _migrated_url(configured: str | None) -> str:
     return url
 
 
+def _client_address() -> str:
+    # None without a known peer (and not a string at all under AppTest): one shared key then.
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "unknown address"
+
+
 def require_login() -> None:
     """With ADMIN_PASSWORD set, show nothing until this session has logged in."""
     if not password_configured() or st.session_state.get("authenticated"):
         return
     st.title("product-importer")
+    client = _client_address()
     with st.form("login"):
         given = st.text_input("Admin password", type="password", key="login_password")
         if st.form_submit_button("Log in", type="primary"):
-            if check_password(given):
+            if wait := throttle.locked_for(client):
+                st.error(f"Too many failed logins; try again in {max(1, round(wait / 60))} min.")
+            elif check_password(given):
+                throttle.succeeded(client)
                 st.session_state["authenticated"] = True
                 st.rerun()
-            time.sleep(1)  # slows down guessing
-            st.error("Wrong password.")
+            else:
+                time.sleep(throttle.failed(client))  # a growing delay slows guessing
+                st.error("Wrong password.")
     st.stop()
 
 

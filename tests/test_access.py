@@ -92,3 +92,43 @@ def test_hash_password_command(tmp_path):
         assert check_password("pw")
     finally:
         del os.environ["ADMIN_PASSWORD_HASH"]
+
+
+def test_failed_logins_wait_longer_then_lock_the_client_out_then_expire(caplog):
+    from pipelines.access.throttle import LoginThrottle
+
+    throttle = LoginThrottle(window=900, per_client=5, overall=50)
+    with caplog.at_level("WARNING", logger="product_importer.access"):
+        delays = [throttle.failed("10.0.0.1", now=100.0 + i) for i in range(5)]
+    assert delays == [1, 2, 4, 8, 8]
+    assert len([r for r in caplog.records if "10.0.0.1" in r.getMessage()]) == 5
+    assert throttle.locked_for("10.0.0.1", now=110.0) == 900 + 104 - 110
+    assert throttle.locked_for("10.0.0.2", now=110.0) == 0  # another client may still try
+    assert throttle.locked_for("10.0.0.1", now=104.0 + 901) == 0  # the window passed
+
+
+def test_many_addresses_together_lock_every_login():
+    from pipelines.access.throttle import LoginThrottle
+
+    throttle = LoginThrottle(window=900, per_client=5, overall=50)
+    for i in range(50):
+        throttle.failed(f"10.0.{i}.1", now=100.0)
+    assert throttle.locked_for("192.0.2.7", now=101.0) > 0
+
+
+def test_a_locked_out_client_is_refused_even_with_the_right_password(monkeypatch, app_env):
+    from collections import defaultdict, deque
+
+    from pipelines.access.throttle import throttle
+
+    monkeypatch.setenv("ADMIN_PASSWORD", "right one")
+    # The app's one throttle, with a low limit and no failures from other tests.
+    monkeypatch.setattr(throttle, "per_client", 2)
+    monkeypatch.setattr(throttle, "_failures", defaultdict(deque))
+    monkeypatch.setattr(throttle, "_all", deque())
+    at = AppTest.from_file(str(APP / "app_pages" / "products.py"), default_timeout=30).run()
+    for given in ("guess 1", "guess 2", "right one"):
+        at.text_input(key="login_password").input(given)
+        at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Too many failed logins; try again in 15 min."]
+    assert [title.value for title in at.title] == ["product-importer"]  # still the login, not Products
