@@ -21,15 +21,21 @@ LABEL = {"sku": "SKU", "name": "name", "description": "description"}
 SKU_FORBIDDEN = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]"
 
 
+def key_column() -> pl.Expr:
+    """The sku_key column the rules read (the key is computed once per row, and kept)."""
+    return sku_key(pl.col("sku").fill_null("")).alias("sku_key")
+
+
 def field_rules() -> list[tuple[pl.Expr, pl.Expr]]:
-    """(broken, reason) over the columns sku, name, description (trimmed), in order of precedence."""
+    """(broken, reason) over the columns sku, name, description (trimmed) and sku_key
+    (key_column), in order of precedence."""
     # PostgreSQL cannot store a NUL character in text.
     rules = [
         (pl.col(field).str.contains("\x00", literal=True), pl.lit(f"{LABEL[field]} contains a NUL character"))
         for field in FIELDS
     ]
     rules += [(pl.col(field).fill_null("") == "", pl.lit(f"{LABEL[field]} is empty")) for field in REQUIRED]
-    rules.append((sku_key(pl.col("sku").fill_null("")) == "", pl.lit("SKU has no visible characters")))
+    rules.append((pl.col("sku_key") == "", pl.lit("SKU has no visible characters")))
     rules.append(
         (
             pl.col("sku").str.contains(SKU_FORBIDDEN),
@@ -46,5 +52,6 @@ def field_rules() -> list[tuple[pl.Expr, pl.Expr]]:
 def first_problem(sku: str, name: str, description: str) -> str | None:
     """The reason the import would reject a product with these (trimmed) values, or None."""
     row = pl.DataFrame([[sku], [name], [description]], schema={field: pl.String for field in FIELDS})
+    row = row.with_columns(key_column())
     reason = pl.coalesce(*(pl.when(broken).then(message) for broken, message in field_rules()))
     return row.select(reason).item()

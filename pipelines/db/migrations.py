@@ -49,7 +49,8 @@ def migrate(url: str) -> list[str]:
                     continue
                 sql = path.read_text()
                 conn.execute(sql)
-                note = _python_step(sql)(conn) if _python_step(sql) else ""
+                step = _python_step(sql)
+                note = step(conn) if step else ""
                 conn.execute(query("schema/migration_record"), {"version": version, "name": name})
                 applied_now.append(f"{name} ({note})" if note else name)
     ensure_search_indexes(url)

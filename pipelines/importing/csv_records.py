@@ -60,6 +60,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 LINE_ENDS = ("\r\n", "\n", "\r")
 # How much of an over-long record the rejects file shows.
 RAW_SHOWN_OF_TOO_LONG = 1000
+TOO_LONG_SCHEMA = {"line": pl.UInt32, "last_line": pl.UInt32, "length": pl.Int64}
 
 
 class FileRefused(Exception):
@@ -77,6 +78,15 @@ def name_list(names: list[str], shown: int = 10) -> str:
     return quoted + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
 
 
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+def _not_gzip(error: Exception) -> FileRefused:
+    return FileRefused(
+        f"The file is not valid gzip ({shorten(str(error))}). Compress it again or send it uncompressed."
+    )
+
+
 class _Bounded(io.RawIOBase):
     """The decompressed bytes of the file, refused past `limit`."""
 
@@ -89,10 +99,8 @@ class _Bounded(io.RawIOBase):
     def readinto(self, buffer) -> int:
         try:
             data = self.handle.read(len(buffer))
-        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
-            raise FileRefused(
-                f"The file is not valid gzip ({shorten(str(error))}). Compress it again or send it uncompressed."
-            ) from None
+        except GZIP_ERRORS as error:
+            raise _not_gzip(error) from None
         self.count += len(data)
         if self.count > self.limit:
             raise FileRefused(
@@ -124,8 +132,8 @@ def _encoding(path: Path) -> str:
     with open_file(path) as handle:
         try:
             start = handle.read(2)
-        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
-            raise FileRefused(f"The file is not valid gzip ({shorten(str(error))}).") from None
+        except GZIP_ERRORS as error:
+            raise _not_gzip(error) from None
     return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
 
 
@@ -238,8 +246,7 @@ class RecordBlock:
 
     @classmethod
     def empty(cls) -> "RecordBlock":
-        too_long = pl.DataFrame(schema={"line": pl.UInt32, "last_line": pl.UInt32, "length": pl.Int64})
-        return cls(_frame([], [], [], []), too_long, 0, 1, [])
+        return cls(_frame([], [], [], []), pl.DataFrame(schema=TOO_LONG_SCHEMA), 0, 1, [])
 
     def raw(self, line: int, last_line: int) -> str:
         """The record's text exactly as in the file, without its final line end."""
@@ -344,7 +351,7 @@ class ParsedFile:
         self._line, self._pending = last, taken[end:]
         return RecordBlock(
             records=records,
-            too_long=pl.DataFrame(schema={"line": pl.UInt32, "last_line": pl.UInt32, "length": pl.Int64}),
+            too_long=pl.DataFrame(schema=TOO_LONG_SCHEMA),
             bytes_read=self._binary.position(),
             first_line=first_line,
             lines=taken[:end],
@@ -399,9 +406,7 @@ class ParsedFile:
         kept = lines.kept[: last_line - lines.kept_from + 1]
         return RecordBlock(
             records=records,
-            too_long=pl.DataFrame(
-                too_long, schema={"line": pl.UInt32, "last_line": pl.UInt32, "length": pl.Int64}, orient="row"
-            ),
+            too_long=pl.DataFrame(too_long, schema=TOO_LONG_SCHEMA, orient="row"),
             bytes_read=self._binary.position(),
             first_line=first_line,
             lines=kept,

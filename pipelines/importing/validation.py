@@ -13,8 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.catalog.product_rules import FIELDS, REQUIRED, field_rules
-from pipelines.catalog.sku import sku_key
+from pipelines.catalog.product_rules import FIELDS, REQUIRED, field_rules, key_column
 from pipelines.importing.csv_records import (
     CHUNK_CHARS,
     RAW_SHOWN_OF_TOO_LONG,
@@ -151,7 +150,7 @@ def check_records(block: RecordBlock, positions: dict[str, int], width: int) -> 
         )
         for column in COLUMNS
     }
-    rows = records.select("line", "last_line", "n_fields", **values)
+    rows = records.select("line", "last_line", "n_fields", **values).with_columns(key_column())
     field_count = pl.col("n_fields")
     # (broken?, reason) in order of precedence: a row's reason is the first
     # rule it breaks. Rules are checked as cheap booleans on every row; the
@@ -187,7 +186,7 @@ def check_records(block: RecordBlock, positions: dict[str, int], width: int) -> 
         "sku",
         "name",
         pl.col("description").fill_null(""),
-        sku_key=sku_key(pl.col("sku")),
+        "sku_key",
     )
     return CheckedRows(rows_total=records.height + block.too_long.height, valid=valid, rejects=rejects)
 
