@@ -142,6 +142,29 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class AkeneoColumns:
+    """Which of an Akeneo export's localized columns are imported (importing/platforms.py)."""
+
+    locale: str = "en_US"  # name-<locale>, description-<locale>-<channel>
+    channel: str = "ecommerce"
+    currency: str = "EUR"  # price-<currency>
+
+    @classmethod
+    def from_env(cls) -> "AkeneoColumns":
+        defaults = cls()
+        return cls(
+            locale=_text("AKENEO_LOCALE", defaults.locale),
+            channel=_text("AKENEO_CHANNEL", defaults.channel),
+            currency=_text("AKENEO_CURRENCY", defaults.currency),
+        )
+
+
+def profiles_dir() -> Path:
+    """Saved column mappings, one JSON file per profile (importing/profiles.py)."""
+    return Path(_text("PROFILES_DIR") or data_dir() / "profiles").resolve()
+
+
+@dataclass(frozen=True)
 class Folders:
     landing: Path
     processed: Path

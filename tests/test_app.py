@@ -161,12 +161,12 @@ def test_import_page_failure_offers_retry(app_env, tmp_path):
     path.write_text("name\nx\n")
     import_id = create_import(app_env, "bad.csv", str(path), "upload")
     fail_import(
-        app_env, import_id, "The header row has no sku column.", str(path), "upload", Folders.from_env().create()
+        app_env, import_id, "The header row has no SKU column.", str(path), "upload", Folders.from_env().create()
     )
     at = page("import_file")
     at.session_state["import_id"] = import_id
     at.run()
-    assert shown(at.error[0].value) == "Failed: The header row has no sku column."
+    assert shown(at.error[0].value) == "Failed: The header row has no SKU column."
     at.button(key=f"retry-{import_id}").click().run()
     retried = at.session_state["import_id"]
     assert retried != import_id
@@ -181,7 +181,7 @@ def test_imports_history_lists_newest_first(app_env, run_job, landing_file):
     assert not at.exception
     rows = table_rows(at)
     assert [(r["file"], r["status"]) for r in rows] == [("two.csv", "failed"), ("one.csv", "succeeded")]
-    assert any("no sku column" in e.value for e in at.error)  # details of the selected (newest) import
+    assert any("no SKU column" in e.value for e in at.error)  # details of the selected (newest) import
 
 
 def test_webhooks_page_adds_an_endpoint_and_tests_it(app_env, monkeypatch):

@@ -69,7 +69,7 @@ def test_refused_object_moves_to_failed(s3, run_job, products):
     s3.put_object(Bucket="catalog", Key="incoming/bad.csv", Body=b"name\nno sku\n")
     [request], _ = tick(None)
     row = run_job(request.run_config["ops"]["validate"]["config"]["path"], source="bucket")
-    assert row["status"] == "failed" and "no sku column" in row["error"]
+    assert row["status"] == "failed" and "no SKU column" in row["error"]
     assert keys(s3, "incoming/") == [f"incoming/failed/{row['id']}-bad.csv"]
     assert products() == {}
 

@@ -136,7 +136,7 @@ def test_a_line_longer_than_the_bound_is_rejected_and_reading_carries_on(tmp_pat
     result = validate_file(write(tmp_path, "sku,name\nA1," + "x" * 5000 + "\nA2,Beta\n"))
     assert result.rejects["line"].to_list() == [2] and "5,001 characters" not in result.rejects["reason"][0]
     assert "record longer than MAX_RECORD_BYTES" in result.rejects["reason"][0]
-    assert result.valid.rows() == [(3, "A2", "Beta", "", "a2")]
+    assert result.valid.rows() == [(3, "A2", "Beta", "", "a2", None)]
 
 
 def test_a_decompressed_file_over_the_limit_is_refused(tmp_path, monkeypatch):

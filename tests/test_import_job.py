@@ -96,9 +96,9 @@ def test_rejected_rows_are_reported_and_the_rest_imported(run_job, landing_file,
     with Path(row["rejects_path"]).open(newline="") as handle:
         rejects = [tuple(r) for r in csv.reader(handle)]
     assert rejects == [
-        ("line", "reason", "sku", "name", "description", "raw"),
-        ("3", "SKU is empty", "", "NoSku", "", ",NoSku"),
-        ("4", "name is empty", "B-2", "", "", "B-2,"),
+        ("line", "reason", "sku", "name", "description", "price", "raw"),
+        ("3", "SKU is empty", "", "NoSku", "", "", ",NoSku"),
+        ("4", "name is empty", "B-2", "", "", "", "B-2,"),
     ]
     assert set(products()) == {"a-1", "c-3"}
 
@@ -106,9 +106,9 @@ def test_rejected_rows_are_reported_and_the_rest_imported(run_job, landing_file,
 def test_refused_file_changes_nothing_and_moves_to_failed(run_job, landing_file, products, folders, db_url):
     run_job(landing_file("good.csv", "sku,name\nA-1,Alpha\n"))
     before = products()
-    path = landing_file("bad.csv", "name,description\nAlpha,no sku column\n")
+    path = landing_file("bad.csv", "name,description\nAlpha,no SKU column\n")
     row = run_job(path)
-    assert row["status"] == "failed" and "no sku column" in row["error"]
+    assert row["status"] == "failed" and "no SKU column" in row["error"]
     assert products() == before
     assert not path.exists() and Path(row["file_path"]).parent == Path(folders.failed_dir)
     failed = [e for e in events(db_url) if e["type"] == "upload.failed"]

@@ -50,5 +50,5 @@ def test_check_only_reports_what_would_change_and_changes_nothing(db_url, tmp_pa
 def test_check_only_of_a_refused_file_says_why(db_url, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("name\nAlpha\n")
-    with pytest.raises(FileRefused, match="no sku column"):
+    with pytest.raises(FileRefused, match="no SKU column"):
         preview_file(db_url, path)

@@ -86,12 +86,12 @@ def test_header_only_file_is_a_success_with_no_rows(tmp_path):
 
 
 def test_missing_sku_column_is_refused_with_what_was_found(tmp_path):
-    with pytest.raises(FileRefused, match=r"no sku column \(found 'name', 'description'\)"):
+    with pytest.raises(FileRefused, match=r"no SKU column \(found 'name', 'description'\)"):
         validate_file(write(tmp_path, "name,description\nAlpha,x\n"))
 
 
 def test_file_without_header_is_refused(tmp_path):
-    with pytest.raises(FileRefused, match="no sku and no name column"):
+    with pytest.raises(FileRefused, match="no SKU and no name column"):
         validate_file(write(tmp_path, "A1,Alpha,First\nA2,Beta,Second\n"))
 
 

@@ -31,6 +31,11 @@ def upload_event(import_id: int, summary: dict) -> dict:
         "status": summary["status"],
         "rows_total": summary.get("rows_seen"),
         "rows_rejected": summary.get("rows_rejected"),
+        "rows_skipped": summary.get("rows_skipped"),
+        "file_format": summary.get("file_format"),
+        # product field -> the file's column it was read from; no "price" key:
+        # the file had no price column and prices were kept.
+        "columns": summary.get("columns_used"),
         "duplicates_in_file": summary.get("duplicates_in_file"),
         "created": summary.get("created"),
         "updated": summary.get("updated"),

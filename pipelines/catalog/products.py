@@ -7,6 +7,7 @@ normalization as the import pipeline.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import psycopg
 
@@ -17,15 +18,24 @@ from pipelines.catalog.events import (
     PRODUCTS_DELETED_ALL,
     record_event,
 )
-from pipelines.catalog.product_rules import first_problem
+from pipelines.catalog.product_rules import clean_price, first_problem
 from pipelines.catalog.sku import normalize_sku
 from pipelines.db.connection import connect
-from pipelines.db.sql_files import query
+from pipelines.db.sql_files import query, with_parts
 
 COUNT_CAP = 10_000
 # Below this many products an exact count is cheap; above, the planner's estimate.
 EXACT_COUNT_UP_TO = 200_000
 ACTIVE_CHOICES = {"all": None, "active": True, "inactive": False}
+# What products can be sorted by: the SQL key and its type (sql/queries/products/page.sql).
+# Products without a price sort after all priced ones (as if infinitely dear).
+SORT_KEYS = {
+    "id": ("id", "bigint"),
+    "sku": ("sku_key", "text"),
+    "name": ("name", "text"),
+    "price": ("coalesce(price, 'Infinity')", "numeric"),
+    "updated_at": ("updated_at", "timestamptz"),
+}
 
 
 class ProductError(ValueError):
@@ -38,6 +48,8 @@ class ProductFilter:
     name: str = ""
     description: str = ""
     active: str = "all"  # all | active | inactive
+    price_min: str = ""  # a price, as typed (product_rules.clean_price); empty: no bound
+    price_max: str = ""
 
     def params(self) -> dict:
         def pattern(text: str) -> str | None:
@@ -52,11 +64,60 @@ class ProductFilter:
             "name": pattern(self.name),
             "description": pattern(self.description),
             "active": ACTIVE_CHOICES[self.active],
+            "price_min": _price_bound(self.price_min, "Minimum price"),
+            "price_max": _price_bound(self.price_max, "Maximum price"),
         }
 
     @property
     def is_empty(self) -> bool:
-        return not any(self.params()[k] is not None for k in ("sku", "name", "description", "active"))
+        return all(value is None for value in self.params().values())
+
+
+def _price_bound(text: str, label: str) -> Decimal | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    value = clean_price(text)
+    if value is None:
+        raise ProductError(f"{label} '{text}' is not a price.")
+    return Decimal(value)
+
+
+@dataclass(frozen=True)
+class ProductOrder:
+    """How a page of products is sorted: a key of SORT_KEYS, ascending or not."""
+
+    by: str = "id"
+    descending: bool = False
+
+    def __post_init__(self):
+        if self.by not in SORT_KEYS:
+            raise ValueError(f"Products cannot be sorted by {self.by!r}; choose one of {', '.join(SORT_KEYS)}.")
+
+    def statement(self, forward: bool):
+        key, key_type = SORT_KEYS[self.by]
+        ascending = forward != self.descending
+        return with_parts(
+            "products/page",
+            key=key,
+            key_type=key_type,
+            cmp=">" if ascending else "<",
+            direction="ASC" if ascending else "DESC",
+        )
+
+
+Cursor = tuple  # (sort_value, id) of a row: where a page starts after or ends before
+
+
+def _cursor(cursor: Cursor | int | None) -> dict:
+    if isinstance(cursor, int):  # an id, when sorted by id (0: from the start)
+        cursor = (cursor, cursor) if cursor else None
+    value, product_id = cursor if cursor else (None, None)
+    return {"cursor_value": value, "cursor_id": product_id}
+
+
+def cursor_of(row: dict) -> Cursor:
+    return (row["sort_value"], row["id"])
 
 
 @dataclass(frozen=True)
@@ -72,21 +133,30 @@ class Count:
         return {"exact": f"{self.value:,}", "at_least": f"{self.value:,}+", "estimate": f"≈ {self.value:,}"}[self.kind]
 
 
-def page_after(url: str, where: ProductFilter, after_id: int = 0, limit: int = 50) -> list[dict]:
-    """The first `limit` matching products with id > after_id, in id order."""
+def page_after(
+    url: str,
+    where: ProductFilter,
+    after: Cursor | int | None = None,
+    limit: int = 50,
+    order: ProductOrder | None = None,
+) -> list[dict]:
+    """The first `limit` matching products after the cursor (None: from the start), in `order`."""
+    order = order or ProductOrder()
     with connect(url) as conn:
-        return conn.execute(
-            query("products/page_after"), {**where.params(), "after_id": after_id, "limit": limit}
-        ).fetchall()
+        return conn.execute(order.statement(True), {**where.params(), **_cursor(after), "limit": limit}).fetchall()
 
 
-def page_before(url: str, where: ProductFilter, before_id: int | None = None, limit: int = 50) -> list[dict]:
-    """The last `limit` matching products with id < before_id, in id order."""
-    before = before_id if before_id is not None else 2**63 - 1
+def page_before(
+    url: str,
+    where: ProductFilter,
+    before: Cursor | int | None = None,
+    limit: int = 50,
+    order: ProductOrder | None = None,
+) -> list[dict]:
+    """The last `limit` matching products before the cursor (None: the last page), in `order`."""
+    order = order or ProductOrder()
     with connect(url) as conn:
-        rows = conn.execute(
-            query("products/page_before"), {**where.params(), "before_id": before, "limit": limit}
-        ).fetchall()
+        rows = conn.execute(order.statement(False), {**where.params(), **_cursor(before), "limit": limit}).fetchall()
     return rows[::-1]
 
 
@@ -106,11 +176,13 @@ def get_product(url: str, product_id: int) -> dict | None:
         return conn.execute(query("products/get"), {"id": product_id}).fetchone()
 
 
-def _clean(sku: str, name: str, description: str) -> tuple[str, str, str]:
+def _clean(sku: str, name: str, description: str, price: str) -> tuple[str, str, str, str | None]:
+    """The trimmed values, the price as stored (None: no price); ProductError names the problem."""
     sku, name, description = (sku or "").strip(), (name or "").strip(), (description or "").strip()
-    if problem := first_problem(sku, name, description):
+    price = "" if price is None else str(price).strip()
+    if problem := first_problem(sku, name, description, price):
         raise ProductError(f"{problem[0].upper()}{problem[1:]}.")
-    return sku, name, description
+    return sku, name, description, clean_price(price)
 
 
 def _sku_taken(conn: psycopg.Connection, sku_key: str, other_than: int | None) -> dict | None:
@@ -133,12 +205,21 @@ def _write(conn: psycopg.Connection, query_name: str, sku: str, params: dict) ->
         raise ProductError(f"SKU '{sku}' was just taken by another change; reload and try again.") from None
 
 
-def _payload(row: dict) -> dict:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "sku_key"}
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return str(value)  # a price stays exact: "19.90", never a float
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def create_product(url: str, sku: str, name: str, description: str = "", active: bool = True) -> dict:
-    sku, name, description = _clean(sku, name, description)
+def product_payload(row: dict) -> dict:
+    """A product as events carry it."""
+    return {k: _json_value(v) for k, v in row.items() if k not in ("sku_key", "sort_value")}
+
+
+def create_product(
+    url: str, sku: str, name: str, description: str = "", active: bool = True, price: str | Decimal | None = ""
+) -> dict:
+    sku, name, description, price = _clean(sku, name, description, price)
     key = normalize_sku(sku)
     with connect(url) as conn, conn.transaction():
         owner = _sku_taken(conn, key, None)
@@ -148,15 +229,23 @@ def create_product(url: str, sku: str, name: str, description: str = "", active:
             conn,
             "products/insert",
             sku,
-            {"sku": sku, "sku_key": key, "name": name, "description": description, "active": active},
+            {"sku": sku, "sku_key": key, "name": name, "description": description, "price": price, "active": active},
         )
-        record_event(conn, PRODUCT_CREATED, {"product": _payload(row)}, None)
+        record_event(conn, PRODUCT_CREATED, {"product": product_payload(row)}, None)
     return row
 
 
-def update_product(url: str, product_id: int, sku: str, name: str, description: str, active: bool) -> dict:
-    """Change a product; returns it as it is now (unchanged values: no event)."""
-    sku, name, description = _clean(sku, name, description)
+def update_product(
+    url: str,
+    product_id: int,
+    sku: str,
+    name: str,
+    description: str,
+    active: bool,
+    price: str | Decimal | None = "",
+) -> dict:
+    """Change a product; returns it as it is now (unchanged values: no event). An empty price: no price."""
+    sku, name, description, price = _clean(sku, name, description, price)
     key = normalize_sku(sku)
     with connect(url) as conn, conn.transaction():
         previous = conn.execute(query("products/lock"), {"id": product_id}).fetchone()
@@ -175,12 +264,15 @@ def update_product(url: str, product_id: int, sku: str, name: str, description: 
                 "sku_key": key,
                 "name": name,
                 "description": description,
+                "price": price,
                 "active": active,
             },
         )
         if row is None:
             return previous
-        record_event(conn, PRODUCT_UPDATED, {"product": _payload(row), "previous": _payload(previous)}, None)
+        record_event(
+            conn, PRODUCT_UPDATED, {"product": product_payload(row), "previous": product_payload(previous)}, None
+        )
     return row
 
 
@@ -188,7 +280,9 @@ def set_active(url: str, product_id: int, active: bool) -> dict:
     product = get_product(url, product_id)
     if product is None:
         raise ProductError(f"Product #{product_id} no longer exists.")
-    return update_product(url, product_id, product["sku"], product["name"], product["description"], active)
+    return update_product(
+        url, product_id, product["sku"], product["name"], product["description"], active, product["price"]
+    )
 
 
 def delete_product(url: str, product_id: int) -> dict:
@@ -196,7 +290,7 @@ def delete_product(url: str, product_id: int) -> dict:
         row = conn.execute(query("products/delete"), {"id": product_id}).fetchone()
         if row is None:
             raise ProductError(f"Product #{product_id} no longer exists.")
-        record_event(conn, PRODUCT_DELETED, {"product": _payload(row)}, None)
+        record_event(conn, PRODUCT_DELETED, {"product": product_payload(row)}, None)
     return row
 
 

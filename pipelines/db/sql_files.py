@@ -15,3 +15,9 @@ def query(name: str) -> str:
 def with_table(name: str, **tables: str) -> sql.Composed:
     """A query whose {placeholders} are table names, quoted as identifiers."""
     return sql.SQL(query(name)).format(**{k: sql.Identifier(v) for k, v in tables.items()})
+
+
+def with_parts(name: str, **parts: str) -> sql.Composed:
+    """A query whose {placeholders} are fixed SQL fragments chosen by the code
+    (never user input: callers pick them from a table of their own)."""
+    return sql.SQL(query(name)).format(**{k: sql.SQL(v) for k, v in parts.items()})

@@ -25,9 +25,10 @@ from pipelines.importing.bucket import S3Location, download, is_s3, s3_client
 from pipelines.importing.checked_rows import check_into, work_folder
 from pipelines.importing.csv_records import FileRefused, name_list
 from pipelines.importing.deduplication import find_winners, unique_rows
-from pipelines.importing.import_runs import create_import, queued_import_for
+from pipelines.importing.import_runs import create_import, get_import, queued_import_for
 from pipelines.importing.merging import merge_import, plan_search_index_rebuild
 from pipelines.importing.outcome import fail_stopped_run, file_digest, finish_import, local_copy
+from pipelines.importing.profiles import mapping_for
 from pipelines.importing.staging import load_staging, staging_table
 from pipelines.webhooks.delivery import deliver_event_now
 
@@ -41,6 +42,7 @@ class ImportState:
     work: Path  # the checked rows (importing/checked_rows.py)
     rows: int  # rows going on to the next step
     rebuild_indexes: bool = False
+    has_price: bool = True  # the file has a price column (without one, prices are kept)
     event_id: int = 0  # upload.completed, once the merge committed
 
 
@@ -54,7 +56,9 @@ def _claim_import(url: str, config: ImportConfig) -> tuple[int, str]:
     return create_import(url, name, config.path, config.source), config.source
 
 
-@dg.op(description="Read the CSV with Polars, check every row, write rejected rows with their line numbers.")
+@dg.op(
+    description="Read the CSV or workbook with Polars, check every row, write rejected rows with their line numbers."
+)
 def validate(
     context: dg.OpExecutionContext, config: ImportConfig, postgres: PostgresResource, folders: FoldersResource
 ) -> ImportState:
@@ -76,6 +80,9 @@ def validate(
             size = path.stat().st_size
             stage.progress(0.0, file_size=size)
             work = work_folder(paths.work, import_id)
+            mapping = mapping_for(get_import(url, import_id)["mapping"], Path(origin), paths.landing)
+            if not mapping.empty:
+                context.log.info(f"Columns chosen by {mapping.describe()}: {mapping.columns}")
             with ThreadPoolExecutor(1) as pool:  # hashing overlaps parsing; both release the GIL
                 digest = pool.submit(file_digest, path)
                 checked = check_into(
@@ -83,6 +90,7 @@ def validate(
                     work,
                     paths.rejects / f"{import_id}.csv",
                     on_progress=lambda rows, done: stage.progress(0.95 * min(done / max(size, 1), 1.0), rows=rows),
+                    mapping=mapping,
                 )
             stage.progress(0.95, content_hash=digest.result())
         except (FileRefused, FileNotFoundError, IsADirectoryError) as refused:
@@ -92,10 +100,15 @@ def validate(
         for line, reason in checked.first_problems.head(5).iter_rows():
             context.log.warning(f"line {line}: {reason}")
         ignored = checked.ignored_columns
+        context.log.info(f"Read as {checked.file_format}: {checked.columns_used}")
         if ignored:
             context.log.info(f"Ignored columns: {name_list(ignored, 20)}")
+        if checked.rows_skipped:
+            context.log.info(f"{checked.rows_skipped:,} rows are not products: {checked.skipped_reason}")
         stage.done(
-            f"{checked.rows_total:,} rows read, {checked.rows_valid:,} valid, {checked.rows_rejected:,} rejected"
+            f"{checked.rows_total:,} rows read as {checked.file_format}, {checked.rows_valid:,} valid, "
+            f"{checked.rows_rejected:,} rejected"
+            + (f", {checked.rows_skipped:,} not products" if checked.rows_skipped else "")
             + (f"; rejects written to {rejects_path}" if rejects_path else ""),
             rows=checked.rows_total,
             counts={
@@ -104,6 +117,10 @@ def validate(
                 "rows_rejected": checked.rows_rejected,
                 "rejects_path": rejects_path,
                 "ignored_columns": ignored,
+                "file_format": checked.file_format,
+                "columns_used": checked.columns_used,
+                "rows_skipped": checked.rows_skipped,
+                "skipped_reason": checked.skipped_reason,
             },
             import_id=import_id,
             rows_total=checked.rows_total,
@@ -112,8 +129,11 @@ def validate(
             rejects_path=rejects_path or "",
             delimiter=repr(checked.delimiter),
             ignored_columns=", ".join(ignored) or "none",
+            file_format=checked.file_format,
+            columns_used=", ".join(f"{k} <- {v}" for k, v in checked.columns_used.items()),
+            rows_skipped=checked.rows_skipped,
         )
-    return ImportState(import_id, path, origin, source, work, checked.rows_valid)
+    return ImportState(import_id, path, origin, source, work, checked.rows_valid, has_price=checked.has_price)
 
 
 @dg.op(description="Keep one row per SKU (case-insensitive) with DuckDB; the last row in the file wins.")
@@ -150,11 +170,11 @@ def stage(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
 def merge(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
     url = postgres.resolved_url()
     with import_stage(context, url, state.import_id, "merging") as merging:
-        rebuild = plan_search_index_rebuild(url, state.import_id, state.rows)
+        rebuild = plan_search_index_rebuild(url, state.import_id, state.rows, state.has_price)
         if rebuild:
             context.log.info("Large change: search indexes dropped, to be rebuilt after the merge")
         try:
-            result = merge_import(url, state.import_id, state.rows)
+            result = merge_import(url, state.import_id, state.rows, state.has_price)
         except Exception:
             if rebuild:
                 ensure_search_indexes(url)

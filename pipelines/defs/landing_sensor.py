@@ -24,7 +24,7 @@ from pipelines.defs.run_config import import_run_request
 from pipelines.importing.landing import links, scan_landing
 
 WATCH_SECONDS = 5.5
-LINKS_KEY = "/links"  # in the cursor, beside file names (no file name holds a slash)
+LINKS_KEY = "/links"  # in the cursor, beside files' relative paths (none starts with a slash)
 POLL_SECONDS = 0.2
 
 

@@ -9,11 +9,12 @@ reads the Parquet files out of core to find the row that wins for each SKU
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from pipelines.importing.columns import Mapping
 from pipelines.importing.csv_records import CHUNK_CHARS
 from pipelines.importing.validation import RejectsFile, check_file
 
@@ -30,6 +31,15 @@ class CheckSummary:
     rejects_path: Path | None
     first_problems: pl.DataFrame  # line, reason of the first FIRST_PROBLEMS rejected rows
     ignored_columns: list[str]  # header names not imported
+    file_format: str = ""  # the platform or mapping applied (columns.Layout.described_as)
+    columns_used: dict[str, str] = field(default_factory=dict)  # product field -> header name
+    rows_skipped: int = 0  # not products by the format's rules
+    skipped_reason: str = ""  # what those rows are
+
+    @property
+    def has_price(self) -> bool:
+        """A file without a price column leaves prices as they are."""
+        return "price" in self.columns_used
 
 
 def work_folder(work_root: Path, import_id: int) -> Path:
@@ -47,6 +57,7 @@ def check_into(
     rejects_path: Path,
     on_progress: Callable[[int, int], None] = lambda rows, bytes_read: None,
     chunk_chars: int = CHUNK_CHARS,
+    mapping: Mapping | None = None,
 ) -> CheckSummary:
     """Validate `path` into `work` (emptied first) and `rejects_path`.
 
@@ -55,9 +66,9 @@ def check_into(
     """
     remove_work(work)
     work.mkdir(parents=True)
-    checked = check_file(path, chunk_chars)
+    checked = check_file(path, chunk_chars, mapping)
     rejects = RejectsFile(rejects_path)
-    rows_total = rows_valid = 0
+    rows_total = rows_valid = skipped = 0
     problems: list[pl.DataFrame] = []
     shown = 0
     try:
@@ -71,6 +82,7 @@ def check_into(
                 shown += problems[-1].height
             rows_total += block.rows_total
             rows_valid += block.valid.height
+            skipped += block.skipped
             on_progress(rows_total, block.bytes_read)
     except BaseException:
         rejects.discard()
@@ -85,6 +97,10 @@ def check_into(
         if problems
         else pl.DataFrame(schema={"line": pl.UInt32, "reason": pl.String}),
         ignored_columns=checked.ignored_columns,
+        file_format=checked.layout.described_as + (f", sheet '{checked.sheet}'" if checked.sheet else ""),
+        columns_used=checked.layout.used(checked.header),
+        rows_skipped=skipped,
+        skipped_reason=checked.layout.products_are[1].others_are if checked.layout.products_are else "",
     )
 
 

@@ -4,9 +4,9 @@ The landing folder, the bucket and uploads from the app all ask here, so a
 new format is added in one place.
 """
 
-IMPORTABLE_SUFFIXES = (".csv", ".csv.gz")
+IMPORTABLE_SUFFIXES = (".csv", ".csv.gz", ".xlsx")
 # What the app's file picker offers (Streamlit matches the last suffix only).
-UPLOAD_TYPES = ("csv", "gz")
+UPLOAD_TYPES = ("csv", "gz", "xlsx")
 # Names that browsers, rsync and editors give files while still writing them.
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", "~")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from time import monotonic
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
@@ -44,13 +45,24 @@ PROGRESS_COUNTS = (
     "content_hash",
     "file_size",
     "ignored_columns",
+    "file_format",
+    "columns_used",
+    "rows_skipped",
+    "skipped_reason",
 )
 
 
-def create_import(url: str, file_name: str, file_path: str, source: str) -> int:
+def create_import(url: str, file_name: str, file_path: str | None, source: str, mapping: dict | None = None) -> int:
+    """A queued import; `mapping` is columns.Mapping.as_json() of the columns the user chose."""
     with connect(url) as conn:
         row = conn.execute(
-            query("imports/create"), {"file_name": file_name, "file_path": file_path, "source": source}
+            query("imports/create"),
+            {
+                "file_name": file_name,
+                "file_path": file_path,
+                "source": source,
+                "mapping": Jsonb(mapping) if mapping else None,
+            },
         ).fetchone()
     return row["id"]
 
@@ -119,7 +131,7 @@ class ImportTracker:
         names = list(STAGE_END_PERCENT)
         start = STAGE_END_PERCENT[names[names.index(stage) - 1]] if names.index(stage) else 0
         percent = int(start + (STAGE_END_PERCENT[stage] - start) * max(0.0, min(1.0, fraction)))
-        params = {k: counts.get(k) for k in PROGRESS_COUNTS}
+        params = {k: Jsonb(v) if isinstance(v, dict) else v for k, v in ((k, counts.get(k)) for k in PROGRESS_COUNTS)}
         params.update(
             import_id=self.import_id,
             stage=stage,

@@ -5,7 +5,9 @@ A file is ready when it has not changed for the settle time
 or its size, modification time and inode have looked the same for that long
 (for a clock that runs ahead on a network share). A copy or upload in
 progress keeps changing. Hidden files and the temporary names of browsers,
-rsync and editors are skipped. The sensor keeps the state of each file it has
+rsync and editors are skipped. Files in a subfolder (one level down, named
+like a profile: importing/profiles.py) are imported with that profile's
+column mapping. The sensor keeps the state of each file it has
 seen in its cursor, so a file is requested once, and a new file later dropped
 under the same name (a new inode or mtime) is requested again.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.importing.file_kinds import is_importable
+from pipelines.importing.profiles import valid_profile_name
 from pipelines.settings import landing_settle_seconds
 
 
@@ -38,11 +41,27 @@ def is_candidate(path: Path) -> bool:
     return is_importable(path.name) and not path.is_symlink() and path.is_file()
 
 
-def links(folder: Path) -> list[str]:
-    """Names of symbolic links with importable names in the folder: skipped, to be reported."""
+def _entries(folder: Path) -> list[Path]:
+    """The folder's entries and those of its profile subfolders (never through a link)."""
     if not folder.is_dir():
         return []
-    return sorted(path.name for path in folder.iterdir() if path.is_symlink() and is_importable(path.name))
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() and not path.is_symlink():
+            if valid_profile_name(path.name):
+                found += sorted(path.iterdir())
+        else:
+            found.append(path)
+    return found
+
+
+def _key(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()
+
+
+def links(folder: Path) -> list[str]:
+    """Names of symbolic links with importable names in the folder: skipped, to be reported."""
+    return [_key(path, folder) for path in _entries(folder) if path.is_symlink() and is_importable(path.name)]
 
 
 def scan_landing(
@@ -50,7 +69,7 @@ def scan_landing(
 ) -> tuple[list[ReadyFile], str]:
     """Return the files ready to import now and the cursor for the next look.
 
-    Cursor: {name: {"sig": [size, mtime_ns, inode], "since": when that
+    Cursor: {relative path: {"sig": [size, mtime_ns, inode], "since": when that
     signature was first seen, "requested": bool}}.
     """
     now = time.time() if now is None else now
@@ -58,20 +77,20 @@ def scan_landing(
     previous: dict = json.loads(cursor) if cursor else {}
     state: dict = {}
     ready: list[ReadyFile] = []
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if not is_candidate(path):
-                continue
-            signature = _signature(path)
-            if signature is None:
-                continue
-            before = previous.get(path.name, {})
-            same = before.get("sig") == signature
-            since = before.get("since", now) if same else now
-            requested = same and before.get("requested", False)
-            if not requested and now - min(since, signature[1] / 1e9) >= settle:
-                requested = True
-                size, mtime_ns, inode = signature
-                ready.append(ReadyFile(path, f"{path.name}:{size}:{mtime_ns}:{inode}"))
-            state[path.name] = {"sig": signature, "since": since, "requested": requested}
+    for path in _entries(folder):
+        if not is_candidate(path):
+            continue
+        signature = _signature(path)
+        if signature is None:
+            continue
+        key = _key(path, folder)
+        before = previous.get(key, {})
+        same = before.get("sig") == signature
+        since = before.get("since", now) if same else now
+        requested = same and before.get("requested", False)
+        if not requested and now - min(since, signature[1] / 1e9) >= settle:
+            requested = True
+            size, mtime_ns, inode = signature
+            ready.append(ReadyFile(path, f"{key}:{size}:{mtime_ns}:{inode}"))
+        state[key] = {"sig": signature, "since": since, "requested": requested}
     return ready, json.dumps(state, sort_keys=True)

@@ -12,10 +12,12 @@ from pipelines.db.sql_files import query, with_table
 from pipelines.importing.staging import staging_table
 
 
-def planned_changes(url: str, import_id: int) -> dict:
+def planned_changes(url: str, import_id: int, has_price: bool) -> dict:
     """created/updated/unchanged that merging the staging table would give."""
     with connect(url) as conn:
-        return conn.execute(with_table("staging/preview_changes", staging=staging_table(import_id))).fetchone()
+        return conn.execute(
+            with_table("staging/preview_changes", staging=staging_table(import_id)), {"has_price": has_price}
+        ).fetchone()
 
 
 def table_estimate(url: str) -> int:
@@ -23,7 +25,7 @@ def table_estimate(url: str) -> int:
         return conn.execute(query("products/estimate")).fetchone()["n"]
 
 
-def plan_search_index_rebuild(url: str, import_id: int, staged_rows: int) -> bool:
+def plan_search_index_rebuild(url: str, import_id: int, staged_rows: int, has_price: bool) -> bool:
     """Drop the search indexes if this merge writes enough rows to rebuild them after.
 
     The exact number of changed rows is counted only when the file is large
@@ -32,7 +34,7 @@ def plan_search_index_rebuild(url: str, import_id: int, staged_rows: int) -> boo
     table = table_estimate(url)
     if not worth_rebuilding(staged_rows, table):
         return False
-    planned = planned_changes(url, import_id)
+    planned = planned_changes(url, import_id, has_price)
     if not worth_rebuilding(planned["created"] + planned["updated"], table + planned["created"]):
         return False
     drop_search_indexes(url)
@@ -52,6 +54,7 @@ def merge_import(
     url: str,
     import_id: int,
     staged_rows: int,
+    has_price: bool = True,
     before_commit: Callable[[psycopg.Connection], None] = lambda conn: None,
 ) -> MergeResult:
     """Upsert the import's staging table into products.
@@ -59,12 +62,14 @@ def merge_import(
     In the same transaction: the import row gets its outcome and the
     `upload.completed` event is written to the outbox. So either the products,
     the import's success and its event all commit, or none of them does.
+    Without a price column in the file (`has_price` false) prices are kept.
     `before_commit` lets tests inject a failure at the last moment.
     """
     with connect(url) as conn, conn.transaction():
         conn.execute(query("staging/merge_lock"))
         counts = conn.execute(
-            with_table("staging/merge_into_products", staging=staging_table(import_id)), {"import_id": import_id}
+            with_table("staging/merge_into_products", staging=staging_table(import_id)),
+            {"import_id": import_id, "has_price": has_price},
         ).fetchone()
         created, updated = counts["created"], counts["updated"]
         unchanged = staged_rows - created - updated

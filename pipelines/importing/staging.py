@@ -15,7 +15,7 @@ COPY_CHUNK_ROWS = 50_000
 # Two COPY streams keep both the encoder (Polars, here) and the server's
 # parser busy; more brings nothing on a small machine.
 COPY_STREAMS = 2
-COLUMNS = ["line", "sku", "sku_key", "name", "description"]
+COLUMNS = ["line", "sku", "sku_key", "name", "description", "price"]
 
 
 def staging_table(import_id: int) -> str:

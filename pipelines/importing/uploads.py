@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
+from pipelines.importing.columns import Mapping
 from pipelines.importing.file_kinds import has_importable_suffix
 from pipelines.importing.import_runs import create_import, get_import, set_import_path
 from pipelines.settings import Folders
@@ -23,10 +24,10 @@ def safe_name(name: str) -> str:
     return name if has_importable_suffix(name) else f"{name}.csv"
 
 
-def submit_upload(url: str, folders: Folders, name: str, content: BinaryIO) -> int:
-    """Queue `content` for import under `name`; returns the import id."""
+def submit_upload(url: str, folders: Folders, name: str, content: BinaryIO, mapping: Mapping | None = None) -> int:
+    """Queue `content` for import under `name` (with the columns `mapping` chose); returns the import id."""
     name = safe_name(name)
-    import_id = create_import(url, name, None, "upload")
+    import_id = create_import(url, name, None, "upload", mapping.as_json() if mapping and not mapping.empty else None)
     final = folders.landing / f"{import_id}-{name}"
     set_import_path(url, import_id, str(final))
     temporary = folders.landing / f".{final.name}.tmp"
@@ -44,4 +45,4 @@ def retry_import(url: str, folders: Folders, import_id: int) -> int:
     if row is None or not row["file_path"] or not Path(row["file_path"]).exists():
         raise FileNotFoundError(f"The file of import {import_id} is no longer available.")
     with Path(row["file_path"]).open("rb") as content:
-        return submit_upload(url, folders, row["file_name"], content)
+        return submit_upload(url, folders, row["file_name"], content, Mapping.from_json(row.get("mapping")))

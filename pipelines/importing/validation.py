@@ -1,40 +1,33 @@
-"""Validation of a products CSV: header mapping, row rules, rejects file.
+"""Validation of a products file: its layout (columns.py), row rules, rejects file.
 
 Each block of the file gives two frames: the valid rows (line, sku, name,
-description, sku_key) and the rejected ones (line, reason, sku, name,
-description, raw), both in file order; `raw` is the record exactly as it
-stands in the file. Nothing is dropped without a reason.
+description, sku_key, price) and the rejected ones (line, reason, sku, name,
+description, price, raw), both in file order; `raw` is the record exactly as
+it stands in the file. Nothing is dropped without a reason: rows that are
+not products by the format's rules (platforms.RowRule) are counted.
 """
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.catalog.product_rules import FIELDS, REQUIRED, field_rules, key_column
+from pipelines.catalog.product_rules import FIELDS, field_rules, key_column, price_column
+from pipelines.importing.columns import Layout, Mapping, resolve_layout
 from pipelines.importing.csv_records import (
     CHUNK_CHARS,
     RAW_SHOWN_OF_TOO_LONG,
-    FileRefused,
+    ParsedFile,
     RecordBlock,
-    name_list,
     parse_file,
     shorten,
 )
+from pipelines.importing.excel_records import ParsedSheet, SheetBlock, is_workbook, parse_workbook
 
 COLUMNS = FIELDS
-REJECT_COLUMNS = ("line", "reason", "sku", "name", "description", "raw")
-
-# Header spellings accepted for each column, compared after folding case,
-# spaces, dashes and underscores (see _fold_header).
-ALIASES = {
-    "sku": {"sku", "product sku", "sku code", "item sku", "product code", "item code", "article number", "part number"},
-    "name": {"name", "product name", "product", "title", "product title", "item name"},
-    "description": {"description", "product description", "desc", "details", "long description"},
-}
-_ALIAS_TO_COLUMN = {alias: column for column, aliases in ALIASES.items() for alias in aliases}
+TEXT_FIELDS_AND_PRICE = ("sku", "name", "description", "price")
+REJECT_COLUMNS = ("line", "reason", "sku", "name", "description", "price", "raw")
 
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -46,13 +39,21 @@ class CheckedRows:
     valid: pl.DataFrame
     rejects: pl.DataFrame
     bytes_read: int = 0  # of the file, through this block
+    skipped: int = 0  # rows that are not products by the format's rules
 
 
 @dataclass(frozen=True)
 class CheckedFile:
     delimiter: str
     chunks: Iterator[CheckedRows]  # one per block of the file, in file order
-    ignored_columns: list[str] = field(default_factory=list)  # header names that are not imported
+    layout: Layout
+    header: list[str]
+    sheet: str = ""  # Excel: the sheet read
+
+    @property
+    def ignored_columns(self) -> list[str]:
+        """Header names that are not imported."""
+        return self.layout.ignored(self.header)
 
 
 @dataclass(frozen=True)
@@ -62,68 +63,79 @@ class ValidatedFile:
     rejects: pl.DataFrame
     delimiter: str
     ignored_columns: list[str] = field(default_factory=list)
+    skipped: int = 0
+    described_as: str = ""
 
 
-def _fold_header(name: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", name.strip().lstrip("\ufeff").lower()).strip()
+class _Inheritance:
+    """Fills empty fields from the first row of their group (platforms.Inherit),
+    across blocks: the first rows seen so far are kept."""
 
+    def __init__(self, fields: tuple[str, ...]):
+        self.fields = fields
+        self.firsts = pl.DataFrame(schema={"group": pl.String, **{f"first_{f}": pl.String for f in fields}})
 
-def map_header(header: list[str]) -> dict[str, int]:
-    """Column name -> field position; refuses headers without sku or name."""
-    positions: dict[str, int] = {}
-    for index, raw in enumerate(header):
-        column = _ALIAS_TO_COLUMN.get(_fold_header(raw))
-        if column is None:
-            continue  # unknown columns are ignored
-        if column in positions:
-            first = header[positions[column]]
-            raise FileRefused(
-                f"Columns '{shorten(first, 60)}' and '{shorten(raw, 60)}' both mean '{column}'; keep one of them."
-            )
-        positions[column] = index
-    missing = [c for c in REQUIRED if c not in positions]
-    if missing:
-        raise FileRefused(
-            f"The header row has no {' and no '.join(missing)} column (found {name_list(header)}). "
-            "The first line must name the columns: sku, name and optionally description."
+    def apply(self, rows: pl.DataFrame) -> pl.DataFrame:
+        group = pl.col("group")
+        firsts = (
+            rows.filter(group != "")
+            .group_by("group", maintain_order=True)
+            .agg(pl.col(f).filter(pl.col(f) != "").first().alias(f"first_{f}") for f in self.fields)
         )
-    return positions
+        self.firsts = (
+            pl.concat([self.firsts, firsts])
+            .group_by("group", maintain_order=True)
+            .agg(pl.col(f"first_{f}").drop_nulls().first() for f in self.fields)
+        )
+        filled = rows.join(self.firsts, on="group", how="left", maintain_order="left")
+        return filled.with_columns(
+            pl.when(pl.col(f) == "").then(pl.col(f"first_{f}").fill_null("")).otherwise(pl.col(f)).alias(f)
+            for f in self.fields
+        ).drop(f"first_{f}" for f in self.fields)
 
 
-def ignored_columns(header: list[str], positions: dict[str, int]) -> list[str]:
-    used = set(positions.values())
-    return [name for index, name in enumerate(header) if index not in used]
+def parse_any(path: Path, chunk_chars: int = CHUNK_CHARS, sheet: str = "") -> ParsedFile | ParsedSheet:
+    """A CSV file or an Excel workbook (known by its content), ready for its blocks."""
+    if is_workbook(path):
+        return parse_workbook(path, sheet)
+    return parse_file(path, chunk_chars)
 
 
-def check_file(path: Path, chunk_chars: int = CHUNK_CHARS) -> CheckedFile:
-    """Read and check a CSV file block by block.
+def check_file(path: Path, chunk_chars: int = CHUNK_CHARS, mapping: Mapping | None = None) -> CheckedFile:
+    """Read and check a CSV file or a workbook block by block.
 
     Raises FileRefused for a file as a whole: at once for its header, while
     iterating for a bad byte further on.
     """
-    parsed = parse_file(path, chunk_chars)
-    positions = map_header(parsed.header)
+    mapping = mapping or Mapping()
+    parsed = parse_any(path, chunk_chars, mapping.sheet)
+    layout = resolve_layout(parsed.header, mapping)
     width = len(parsed.header)
+    inheritance = _Inheritance(layout.inherit[1].fields) if layout.inherit else None
     return CheckedFile(
         parsed.delimiter,
         (
-            replace(check_records(block, positions, width), bytes_read=block.bytes_read)
-            for block in parsed.blocks(sorted(positions.values()))
+            replace(check_records(block, layout, width, inheritance), bytes_read=block.bytes_read)
+            for block in parsed.blocks(layout.wanted())
         ),
-        ignored_columns(parsed.header, positions),
+        layout,
+        parsed.header,
+        getattr(parsed, "sheet", ""),
     )
 
 
-def validate_file(path: Path) -> ValidatedFile:
+def validate_file(path: Path, mapping: Mapping | None = None) -> ValidatedFile:
     """The whole file's valid and rejected rows at once (small files, tests)."""
-    checked = check_file(path)
-    parts = list(checked.chunks) or [check_records(RecordBlock.empty(), {}, 0)]
+    checked = check_file(path, mapping=mapping)
+    parts = list(checked.chunks) or [check_records(RecordBlock.empty(), Layout("", {}), 0)]
     return ValidatedFile(
         rows_total=sum(part.rows_total for part in parts),
         valid=pl.concat([part.valid for part in parts]),
         rejects=pl.concat([part.rejects for part in parts]),
         delimiter=checked.delimiter,
         ignored_columns=checked.ignored_columns,
+        skipped=sum(part.skipped for part in parts),
+        described_as=checked.layout.described_as,
     )
 
 
@@ -138,19 +150,37 @@ def _with_raw(block: RecordBlock, rejects: pl.DataFrame, shown: int | None = Non
     return rejects.with_columns(raw=pl.Series(raw, dtype=pl.String)).drop("last_line")
 
 
-def check_records(block: RecordBlock, positions: dict[str, int], width: int) -> CheckedRows:
-    """Apply the row rules to a block of parsed records (see csv_records)."""
-    records = block.records
+def _cell(position: int) -> pl.Expr:
     # Values are trimmed, and line breaks inside them (CRLF, lone CR) stored as LF.
+    return pl.col(f"f{position}").str.strip_chars().str.replace_all(r"\r\n?", "\n")
+
+
+def check_records(
+    block: RecordBlock | SheetBlock, layout: Layout, width: int, inheritance: _Inheritance | None = None
+) -> CheckedRows:
+    """Apply the format's row rules, then the field rules, to a block of parsed records (see csv_records)."""
+    positions = layout.positions
     values = {
-        column: (
-            pl.col(f"f{positions[column]}").str.strip_chars().str.replace_all(r"\r\n?", "\n")
-            if column in positions
-            else pl.lit("", dtype=pl.String)
-        )
-        for column in COLUMNS
+        column: _cell(positions[column]) if column in positions else pl.lit("", dtype=pl.String) for column in COLUMNS
     }
-    rows = records.select("line", "last_line", "n_fields", **values).with_columns(key_column())
+    extra = {}
+    if layout.products_are:
+        position, rule = layout.products_are
+        filled = _cell(position).fill_null("") != ""
+        extra["is_product"] = filled if rule.filled else ~filled
+    if inheritance:
+        extra["group"] = _cell(layout.inherit[0]).fill_null("")
+    rows = block.records.select("line", "last_line", "n_fields", **values, **extra)
+    skipped = 0
+    if layout.products_are:
+        # A row of the table's width that the format says is no product is
+        # counted, not rejected; a malformed row is still rejected.
+        not_product = (pl.col("n_fields") == width) & ~pl.col("is_product")
+        skipped = rows.select(not_product.sum()).item()
+        rows = rows.filter(~not_product).drop("is_product")
+    if inheritance:
+        rows = inheritance.apply(rows.with_columns(pl.col(c).fill_null("") for c in inheritance.fields)).drop("group")
+    rows = rows.with_columns(key_column(), price_column())
     field_count = pl.col("n_fields")
     # (broken?, reason) in order of precedence: a row's reason is the first
     # rule it breaks. Rules are checked as cheap booleans on every row; the
@@ -163,7 +193,7 @@ def check_records(block: RecordBlock, positions: dict[str, int], width: int) -> 
     for i, (_, message) in reversed(list(enumerate(rules))):
         reason = pl.when(pl.col("rule") == i).then(message).otherwise(reason)
     rejects = checked.filter(pl.col("rule").is_not_null()).select(
-        "line", "last_line", reason=reason, sku=pl.col("sku"), name=pl.col("name"), description=pl.col("description")
+        "line", "last_line", reason.alias("reason"), *TEXT_FIELDS_AND_PRICE
     )
     rejects = _with_raw(block, rejects)
     if block.too_long.height:
@@ -176,9 +206,7 @@ def check_records(block: RecordBlock, positions: dict[str, int], width: int) -> 
                 "line",
                 "last_line",
             ),
-            sku=pl.lit(None, dtype=pl.String),
-            name=pl.lit(None, dtype=pl.String),
-            description=pl.lit(None, dtype=pl.String),
+            **{column: pl.lit(None, dtype=pl.String) for column in TEXT_FIELDS_AND_PRICE},
         )
         rejects = pl.concat([rejects, _with_raw(block, too_long, RAW_SHOWN_OF_TOO_LONG)]).sort("line")
     valid = checked.filter(pl.col("rule").is_null()).select(
@@ -187,8 +215,14 @@ def check_records(block: RecordBlock, positions: dict[str, int], width: int) -> 
         "name",
         pl.col("description").fill_null(""),
         "sku_key",
+        price=pl.col("price_value"),
     )
-    return CheckedRows(rows_total=records.height + block.too_long.height, valid=valid, rejects=rejects)
+    return CheckedRows(
+        rows_total=block.records.height + block.too_long.height,
+        valid=valid,
+        rejects=rejects,
+        skipped=skipped,
+    )
 
 
 def spreadsheet_safe(column: pl.Expr) -> pl.Expr:

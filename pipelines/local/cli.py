@@ -14,13 +14,39 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mapping(args: argparse.Namespace):
+    """The columns chosen with --profile, --map and --sheet (None: recognize the header)."""
+    from pipelines.importing.columns import Mapping
+    from pipelines.importing.profiles import load_profile
+
+    base = Mapping()
+    if args.profile:
+        base = load_profile(args.profile)
+        if base is None:
+            raise ValueError(f"there is no profile '{args.profile}' (see README, Column mapping)")
+    columns = dict(base.columns)
+    for given in args.map:
+        product_field, separator, header_name = given.partition("=")
+        if not separator or not header_name.strip():
+            raise ValueError(f'--map {given!r}: write FIELD=HEADER, e.g. --map sku="Item No."')
+        columns[product_field.strip().lower()] = header_name.strip()
+    mapping = Mapping(columns=columns, sheet=args.sheet or base.sheet, profile=base.profile if not args.map else "")
+    return None if mapping.empty else mapping
+
+
 def _import(args: argparse.Namespace) -> int:
+    from pipelines.importing.csv_records import FileRefused
     from pipelines.local.import_cli import main
 
     if not Path(args.path).is_file():
         print(f"error: {args.path} is not a file", file=sys.stderr)
         return 1
-    return main(args.path, args.json, args.verbose)
+    try:
+        mapping = _mapping(args)
+    except (ValueError, FileRefused) as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    return main(args.path, args.json, args.verbose, mapping)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -74,8 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="start the database, Dagster (:3000) and the admin app (:8501)")
     up.set_defaults(handler=_up)
 
-    run = commands.add_parser("import", help="import one CSV file now and print a summary")
+    run = commands.add_parser("import", help="import one CSV or .xlsx file now and print a summary")
     run.add_argument("path")
+    run.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=HEADER",
+        help="read a product field (sku, name, description, price) from the column HEADER; repeatable",
+    )
+    run.add_argument("--profile", help="use a saved column mapping (PROFILES_DIR/<name>.json)")
+    run.add_argument("--sheet", help="the sheet of an .xlsx workbook to read (default: the first)")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     run.add_argument("--verbose", action="store_true", help="show Dagster's run log on stderr")
     run.set_defaults(handler=_import)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pipelines.db import connection, migrations
 from pipelines.defs.in_process import execute_import
+from pipelines.importing.columns import Mapping
 from pipelines.importing.csv_records import name_list
 from pipelines.importing.import_runs import STAGE_LABELS, create_import, get_import
 from pipelines.local.dagster_home import ensure_dagster_home
@@ -18,10 +19,14 @@ SUMMARY_FIELDS = (
     "rows_total",
     "rows_valid",
     "rows_rejected",
+    "rows_skipped",
     "duplicates_in_file",
     "created",
     "updated",
     "unchanged",
+    "file_format",
+    "columns_used",
+    "skipped_reason",
     "ignored_columns",
     "rejects_path",
     "file_path",
@@ -59,7 +64,9 @@ class ProgressPrinter(threading.Thread):
             print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
-def run_import(path: Path, source: str = "cli", log_level: str = "CRITICAL", progress: bool = False) -> dict:
+def run_import(
+    path: Path, source: str = "cli", log_level: str = "CRITICAL", progress: bool = False, mapping: Mapping | None = None
+) -> dict:
     """Run import_products in-process, recorded in the local Dagster instance.
 
     Dagster's own console log is off by default (the run's full log is in the
@@ -69,7 +76,7 @@ def run_import(path: Path, source: str = "cli", log_level: str = "CRITICAL", pro
     migrations.migrate(url)
     ensure_dagster_home()
     path = Path(path).resolve()
-    import_id = create_import(url, path.name, str(path), source)
+    import_id = create_import(url, path.name, str(path), source, mapping.as_json() if mapping else None)
     printer = ProgressPrinter(url, import_id) if progress else None
     if printer:
         printer.start()
@@ -99,15 +106,22 @@ def print_summary(summary: dict) -> None:
         f"{summary['duplicates_in_file']:,} repeated SKUs in the file; "
         f"{summary['created']:,} created, {summary['updated']:,} updated, {summary['unchanged']:,} unchanged."
     )
+    columns = ", ".join(f"{field} <- '{header}'" for field, header in (summary["columns_used"] or {}).items())
+    print(f"Read as {summary['file_format']}: {columns}")
+    if summary["rows_skipped"]:
+        print(f"Not products, skipped: {summary['rows_skipped']:,} {summary['skipped_reason']}")
     if summary["ignored_columns"]:
         print(f"Ignored columns (not product fields): {name_list(summary['ignored_columns'], 20)}")
     if summary["rejects_path"]:
         print(f"Rejected rows and reasons: {summary['rejects_path']}")
 
 
-def main(path: str, as_json: bool, verbose: bool = False) -> int:
+def main(path: str, as_json: bool, verbose: bool = False, mapping: Mapping | None = None) -> int:
     summary = run_import(
-        Path(path), log_level="DEBUG" if verbose else "CRITICAL", progress=not as_json and sys.stderr.isatty()
+        Path(path),
+        log_level="DEBUG" if verbose else "CRITICAL",
+        progress=not as_json and sys.stderr.isatty(),
+        mapping=mapping,
     )
     if as_json:
         print(json.dumps(summary, default=str))

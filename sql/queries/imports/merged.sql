@@ -8,4 +8,4 @@ SET status        = 'succeeded',
     unchanged     = %(unchanged)s
 WHERE id = %(import_id)s
 RETURNING file_name, status, rows_seen, rows_valid, rows_rejected, duplicates_in_file,
-          created, updated, unchanged, rejects_path;
+          created, updated, unchanged, rejects_path, file_format, columns_used, rows_skipped;

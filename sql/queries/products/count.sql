@@ -8,5 +8,7 @@ FROM (
       AND (%(name)s::text IS NULL OR name ILIKE %(name)s)
       AND (%(description)s::text IS NULL OR description ILIKE %(description)s)
       AND (%(active)s::boolean IS NULL OR active = %(active)s)
+      AND (%(price_min)s::numeric IS NULL OR price >= %(price_min)s)
+      AND (%(price_max)s::numeric IS NULL OR price <= %(price_max)s)
     LIMIT %(cap)s
 ) AS matching;

@@ -1,3 +1,3 @@
-SELECT id, sku, sku_key, name, description, active, created_at, updated_at
+SELECT id, sku, sku_key, name, description, price, active, created_at, updated_at
 FROM products
 WHERE id = %(id)s;

@@ -1,5 +1,6 @@
 -- Merge the staged file into products. New SKUs start active; existing ones
--- take the file's SKU casing, name and description and keep `active`.
+-- take the file's SKU casing, name, description and price and keep `active`.
+-- A file without a price column (%(has_price)s false) keeps every price.
 --
 -- The staging table is first joined to products to find the rows that are
 -- new or different; only those are written. Unchanged products get no new
@@ -16,17 +17,19 @@ WITH arrival AS (
     SELECT queued_at AS at FROM imports WHERE id = %(import_id)s
 ),
 changed AS (
-    SELECT s.line, s.sku, s.sku_key, s.name, s.description, p.id AS product_id
+    SELECT s.line, s.sku, s.sku_key, s.name, s.description,
+           CASE WHEN %(has_price)s THEN s.price ELSE p.price END AS price, p.id AS product_id
     FROM {staging} AS s
     CROSS JOIN arrival
     LEFT JOIN products AS p ON p.sku_key = s.sku_key
     WHERE p.id IS NULL
-       OR ((p.sku, p.name, p.description) IS DISTINCT FROM (s.sku, s.name, s.description)
+       OR ((p.sku, p.name, p.description, p.price)
+               IS DISTINCT FROM (s.sku, s.name, s.description, CASE WHEN %(has_price)s THEN s.price ELSE p.price END)
            AND p.changed_at <= arrival.at)
 ),
 inserted AS (
-    INSERT INTO products AS p (sku, sku_key, name, description, changed_at)
-    SELECT sku, sku_key, name, description, (SELECT at FROM arrival)
+    INSERT INTO products AS p (sku, sku_key, name, description, price, changed_at)
+    SELECT sku, sku_key, name, description, price, (SELECT at FROM arrival)
     FROM changed
     WHERE product_id IS NULL
     -- Key order fills the unique index from left to right instead of at
@@ -36,13 +39,16 @@ inserted AS (
     -- overwritten only if that change arrived earlier.
     ON CONFLICT (sku_key) DO UPDATE
         SET sku = excluded.sku, name = excluded.name, description = excluded.description,
+            price = CASE WHEN %(has_price)s THEN excluded.price ELSE p.price END,
             changed_at = excluded.changed_at, updated_at = now()
         WHERE p.changed_at <= excluded.changed_at
     RETURNING (xmax = 0) AS is_new
 ),
 updated AS (
     UPDATE products AS p
-    SET sku = c.sku, name = c.name, description = c.description, changed_at = arrival.at, updated_at = now()
+    SET sku = c.sku, name = c.name, description = c.description,
+        price = CASE WHEN %(has_price)s THEN c.price ELSE p.price END,
+        changed_at = arrival.at, updated_at = now()
     FROM changed AS c, arrival
     WHERE p.id = c.product_id AND p.changed_at <= arrival.at
     RETURNING 1

@@ -4,5 +4,6 @@ CREATE TEMP TABLE {staging} (
     sku         text    NOT NULL,
     sku_key     text    NOT NULL,
     name        text    NOT NULL,
-    description text    NOT NULL
+    description text    NOT NULL,
+    price       numeric               -- NULL: no price (or no price column, see has_price)
 ) ON COMMIT DROP;
