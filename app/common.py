@@ -116,6 +116,14 @@ def show_counts(created: int, updated: int, unchanged: int, rejected: int, repea
         col.metric(label, f"{value:,}")
 
 
+def show_format(file_format: str | None, rows_skipped: int | None, skipped_reason: str | None) -> None:
+    """How the file was read: the platform or mapping applied, and rows that are not products."""
+    if file_format:
+        st.text(f"Read as: {file_format}")
+    if rows_skipped:
+        st.text(f"Not products, skipped: {rows_skipped:,} {skipped_reason or 'rows'}")
+
+
 def show_ignored_columns(columns: list[str]) -> None:
     """Which columns of the file are not product fields (shown as text: the names come from the file)."""
     if columns:

@@ -5,7 +5,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from app.common import run_link, seconds_between, stage_label, start_page
+from app.common import as_text, run_link, seconds_between, stage_label, start_page
 from pipelines.importing.import_runs import get_import, recent_imports
 
 url = start_page()
@@ -22,11 +22,13 @@ def history_rows(imports: list[dict]) -> list[dict]:
             "stage": stage_label(r["stage"]) + ("" if r["stage"] in ("done", "failed") else f" {r['percent']}%"),
             "rows": r["rows_seen"],
             "rejected": r["rows_rejected"],
+            "not products": r["rows_skipped"],
             "repeated SKUs": r["duplicates_in_file"],
             "created": r["created"],
             "updated": r["updated"],
             "unchanged": r["unchanged"],
             "seconds": round(s, 1) if (s := seconds_between(r["started_at"], r["finished_at"])) is not None else None,
+            "read as": r["file_format"],
             "started at": r["started_at"],
         }
         for r in imports
@@ -74,11 +76,15 @@ if imports:
             "status": row["status"],
             "content sha256": row["content_hash"],
             "size (bytes)": row["file_size"],
+            "read as": row["file_format"],
+            "columns (product field: column in the file)": row["columns_used"],
+            "ignored columns": row["ignored_columns"],
+            "not products": f"{row['rows_skipped']:,} {row['skipped_reason']}" if row["rows_skipped"] else None,
             "seconds per stage": row["stage_seconds"],
         }
     )
     if row["error"]:
-        right.error(row["error"])
+        right.error(as_text(row["error"]))
     if link := run_link(row["dagster_run_id"]):
         right.markdown(f"[Open the run in the Dagster UI]({link})")
     if row["rejects_path"] and Path(row["rejects_path"]).exists():

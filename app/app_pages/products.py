@@ -1,4 +1,4 @@
-"""Products page: filter, page through, create, edit, delete."""
+"""Products page: filter, sort, page through, create, edit, delete."""
 
 import streamlit as st
 
@@ -6,8 +6,10 @@ from app.common import as_text, confirm_buttons, show_toast, start_page, toast_n
 from pipelines.catalog.products import (
     ProductError,
     ProductFilter,
+    ProductOrder,
     count_products,
     create_product,
+    cursor_of,
     delete_all_products,
     delete_product,
     get_product,
@@ -22,30 +24,44 @@ show_toast()
 st.title("Products")
 
 # --- filters -----------------------------------------------------------------
-cols = st.columns([2, 2, 3, 1.3, 1])
+SORT_LABELS = {"id": "Oldest first", "sku": "SKU", "name": "Name", "price": "Price", "updated_at": "Last change"}
+cols = st.columns([2, 2, 3, 1.3, 1, 1])
 where = ProductFilter(
     sku=cols[0].text_input("SKU contains", key="f_sku"),
     name=cols[1].text_input("Name contains", key="f_name"),
     description=cols[2].text_input("Description contains", key="f_description"),
     active=cols[3].selectbox("Status", ["all", "active", "inactive"], key="f_active"),
+    price_min=cols[4].text_input("Price from", key="f_price_min"),
+    price_max=cols[5].text_input("Price to", key="f_price_max"),
 )
-page_size = cols[4].selectbox("Page size", [25, 50, 100, 200], index=1, key="page_size")
+cols = st.columns([2, 1.2, 1, 4])
+order = ProductOrder(
+    by=cols[0].selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.get, key="sort_by"),
+    descending=cols[1].toggle("Descending", key="sort_descending"),
+)
+page_size = cols[2].selectbox("Page size", [25, 50, 100, 200], index=1, key="page_size")
+try:
+    where.params()
+except ProductError as problem:
+    st.error(as_text(problem))
+    st.stop()
 
 # --- keyset paging -------------------------------------------------------------
-# Pages are found by id (after the last one shown, or before the first), so a
-# deep page costs as little as the first; the offset is only for the label.
+# Pages are found by their sort key and id (after the last row shown, or
+# before the first), so a deep page costs as little as the first; the offset
+# is only for the label.
 paging = st.session_state.get("paging")
-if paging is None or paging["filter"] != where or paging["size"] != page_size:
-    paging = {"filter": where, "size": page_size, "mode": "after", "cursor": 0, "offset": 0}
+if paging is None or paging["filter"] != where or paging["size"] != page_size or paging["order"] != order:
+    paging = {"filter": where, "order": order, "size": page_size, "mode": "after", "cursor": None, "offset": 0}
     st.session_state["paging"] = paging
 count = count_products(url, where)
 if paging["mode"] == "after":
-    rows = page_after(url, where, paging["cursor"], page_size)
+    rows = page_after(url, where, paging["cursor"], page_size, order)
 else:
-    rows = page_before(url, where, paging["cursor"], page_size)
+    rows = page_before(url, where, paging["cursor"], page_size, order)
     if len(rows) < page_size and paging["cursor"] is not None:  # ran into the start
-        paging.update(mode="after", cursor=0, offset=0)
-        rows = page_after(url, where, 0, page_size)
+        paging.update(mode="after", cursor=None, offset=0)
+        rows = page_after(url, where, None, page_size, order)
 
 
 def go(mode: str, cursor: int | None, offset: int | None) -> None:
@@ -70,24 +86,24 @@ elif paging["offset"] is None:
 else:
     st.caption(f"{where_label} · rows {paging['offset'] + 1:,}–{paging['offset'] + len(rows):,}")
 nav = st.container(horizontal=True)
-at_start = paging["offset"] == 0 or (rows and paging["mode"] == "after" and paging["cursor"] == 0)
-nav.button("First", icon=":material/first_page:", disabled=at_start, on_click=go, args=("after", 0, 0), key="first")
+at_start = paging["offset"] == 0 or (rows and paging["mode"] == "after" and paging["cursor"] is None)
+nav.button("First", icon=":material/first_page:", disabled=at_start, on_click=go, args=("after", None, 0), key="first")
 if rows:
     nav.button(
         "Previous",
         icon=":material/chevron_left:",
         disabled=at_start,
         on_click=go,
-        args=("before", rows[0]["id"], shift(paging["offset"], -page_size)),
+        args=("before", cursor_of(rows[0]), shift(paging["offset"], -page_size)),
         key="prev",
     )
-    at_end = len(rows) < page_size or not page_after(url, where, rows[-1]["id"], 1)
+    at_end = len(rows) < page_size or not page_after(url, where, cursor_of(rows[-1]), 1, order)
     nav.button(
         "Next",
         icon=":material/chevron_right:",
         disabled=at_end,
         on_click=go,
-        args=("after", rows[-1]["id"], shift(paging["offset"], len(rows))),
+        args=("after", cursor_of(rows[-1]), shift(paging["offset"], len(rows))),
         key="next",
     )
     nav.button(
@@ -100,11 +116,19 @@ if rows:
     )
 
 table = st.dataframe(
-    [{k: r[k] for k in ("id", "sku", "name", "description", "active", "updated_at")} for r in rows],
+    [
+        {
+            **{k: r[k] for k in ("id", "sku", "name", "description", "active", "updated_at")},
+            # As text: a price shows exactly the digits it has (19.90 stays 19.90, 5 stays 5).
+            "price": None if r["price"] is None else str(r["price"]),
+        }
+        for r in rows
+    ],
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
     key="products_table",
+    column_order=("id", "sku", "name", "price", "description", "active", "updated_at"),
     column_config={"description": st.column_config.TextColumn(width="large")},
 )
 selected_rows = table.selection.rows if table is not None and hasattr(table, "selection") else []
@@ -129,14 +153,21 @@ def product_form(product: dict | None) -> None:
         description = st.text_area(
             "Description", value=product["description"] if product else "", key="form_description"
         )
+        price = st.text_input(
+            "Price",
+            value=str(product["price"]) if product and product["price"] is not None else "",
+            placeholder="none",
+            help="A decimal number such as 19.90 (or 19,90); empty for no price.",
+            key="form_price",
+        )
         active = st.checkbox("Active", value=product["active"] if product else True, key="form_active")
         if st.form_submit_button("Save", type="primary"):
             try:
                 if product:
-                    saved = update_product(url, product["id"], sku, name, description, active)
+                    saved = update_product(url, product["id"], sku, name, description, active, price)
                     toast_next_run(f"Saved {as_text(saved['sku'])}")
                 else:
-                    saved = create_product(url, sku, name, description, active)
+                    saved = create_product(url, sku, name, description, active, price)
                     toast_next_run(f"Created {as_text(saved['sku'])}")
             except ProductError as problem:
                 st.error(as_text(problem))

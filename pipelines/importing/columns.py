@@ -23,6 +23,11 @@ ALIASES = {
     "price": {"price", "regular price", "variant price", "unit price", "retail price", "list price", "selling price"},
 }
 NAMED_COLUMNS = "columns named like product fields"
+# The file the app offers as a template: every product field, one example row.
+TEMPLATE_CSV = (
+    "sku,name,description,price\n"
+    'ABC-123,Example product,"A description; it may hold commas, ""quotes"" and line breaks",19.90\n'
+)
 
 
 def fold(name: str) -> str:
@@ -146,6 +151,16 @@ def _named_positions(header: list[str], taken: set[int]) -> dict[str, int]:
             )
         positions[column] = index
     return positions
+
+
+def guessed_columns(header: list[str]) -> dict[str, str]:
+    """Product field -> the header name its usual spellings find (a mapping step's defaults)."""
+    found: dict[str, str] = {}
+    for name in header:
+        column = _ALIAS_TO_FIELD.get(fold(name))
+        if column and column not in found:
+            found[column] = name
+    return found
 
 
 def resolve_layout(header: list[str], mapping: Mapping | None = None) -> Layout:

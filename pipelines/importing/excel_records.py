@@ -69,6 +69,7 @@ class SheetBlock:
 class ParsedSheet:
     header: list[str]
     sheet: str
+    sheets: list[str]  # every sheet of the workbook
     _cells: pl.DataFrame = field(repr=False)  # line, c0..c<width-1>
     _size: int = 0
     delimiter: str = ""  # a workbook has none
@@ -143,4 +144,4 @@ def parse_workbook(path: Path, sheet: str = "", limits: ReadLimits | None = None
     cells = frame.with_row_index("line", offset=1).slice(1)
     cells = cells.filter(pl.any_horizontal(pl.all().exclude("line").is_not_null()))
     cells = cells.with_columns(pl.col("line").cast(pl.UInt32))
-    return ParsedSheet(header=header_cells[:width], sheet=chosen, _cells=cells, _size=path.stat().st_size)
+    return ParsedSheet(header=header_cells[:width], sheet=chosen, sheets=names, _cells=cells, _size=path.stat().st_size)

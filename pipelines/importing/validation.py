@@ -270,3 +270,31 @@ class RejectsFile:
             self._handle.close()
             self._handle = None
         self._temporary.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class FilePeek:
+    """A file's header and first rows, for choosing its columns by hand."""
+
+    header: list[str]
+    rows: list[list[str]]  # the first data rows, each cut or padded to the header's width
+    sheets: list[str]  # a workbook's sheet names; empty for CSV
+    sheet: str = ""
+
+
+def peek_file(path: Path, rows: int = 5, sheet: str = "") -> FilePeek:
+    """The header and up to `rows` data rows; raises FileRefused like an import would."""
+    parsed = parse_any(path, sheet=sheet)
+    width = len(parsed.header)
+    blocks = parsed.blocks(list(range(width)))
+    try:
+        first = next(blocks, None)
+    finally:
+        blocks.close()
+    sample = [] if first is None else first.records.head(rows).select(f"f{i}" for i in range(width)).rows()
+    return FilePeek(
+        header=parsed.header,
+        rows=[[value or "" for value in row] for row in sample],
+        sheets=getattr(parsed, "sheets", []),
+        sheet=getattr(parsed, "sheet", ""),
+    )
