@@ -138,3 +138,47 @@ def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
         dagster.wait_for_timeout(1000)
         dagster.screenshot(path=SCREENSHOTS / "dagster-products-checks.png", full_page=True)
         browser.close()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick `option` in the Streamlit selectbox labelled `label`."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_mapping_step_in_a_browser(running_product, db_url, tmp_path):
+    """A header the importer does not recognize: choose the columns, save a profile, import."""
+    from playwright.sync_api import expect, sync_playwright
+
+    app_url, _ = running_product
+    erp = tmp_path / "erp-export.csv"
+    erp.write_text(
+        'Artikelnummer;Bezeichnung;Beschreibung;Netto;Lager\n4711;Kölnisch Wasser;"Das Original, 100 ml";"12,90";40\n'
+        '4712;Seife;Lavendel;"2,50";120\n4713;Bürste;;"7,00";8\n'
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(app_url)
+        expect(page.get_by_role("heading", name="Import products")).to_be_visible(timeout=60_000)
+        page.locator("input[type=file]").set_input_files(str(erp))
+        expect(page.get_by_text("erp-export.csv")).to_be_visible()
+        page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.get_by_role("heading", name=re.compile("Which column is which"))).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Its header names no SKU or no name column")).to_be_visible()
+        choose(page, "SKU (required)", "Artikelnummer")
+        choose(page, "Name (required)", "Bezeichnung")
+        choose(page, "Description", "Beschreibung")
+        choose(page, "Price", "Netto")
+        page.get_by_label("Save as profile (optional)").fill("erp-de")
+        page.wait_for_timeout(800)
+        page.screenshot(path=SCREENSHOTS / "mapping.png", full_page=True)
+        page.get_by_role("button", name="Import with these columns").click()
+        expect(page.get_by_text(re.compile(r"Done in \d"))).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("Read as: profile 'erp-de'")).to_be_visible()
+        browser.close()
+    soap = catalog.page_after(db_url, catalog.ProductFilter(sku="4712"))[0]
+    assert (soap["name"], soap["description"], str(soap["price"])) == ("Seife", "Lavendel", "2.50")
+    profile = tmp_path / "data" / "profiles" / "erp-de.json"
+    assert '"sku": "Artikelnummer"' in profile.read_text()

@@ -77,3 +77,33 @@ def test_sample_command_writes_the_requested_rows(tmp_path):
     done = run_cli(["sample", "--rows", "500", str(tmp_path / "s.csv")], tmp_path)
     assert done.returncode == 0 and "Wrote 500 rows" in done.stdout
     assert (tmp_path / "s.csv").read_bytes().count(b"\r\n") >= 501
+
+
+def test_import_with_map_reads_the_named_columns_and_says_so(tmp_path, db_url, products):
+    path = tmp_path / "erp.csv"
+    path.write_text('Item No.;Title;Netto;Farbe\n4711;Kölnisch Wasser;"12,90";blau\n')
+    refused = run_cli(["import", str(path)], tmp_path, db_url)
+    assert refused.returncode == 1 and '--map sku="Item No."' in refused.stderr  # says how to map
+    done = run_cli(["import", str(path), "--map", "sku=Item No.", "--map", "price=Netto"], tmp_path, db_url)
+    assert done.returncode == 0, done.stderr
+    assert "Read as the columns chosen for this import: sku <- 'Item No.', name <- 'Title', price <- 'Netto'" in (
+        done.stdout
+    )
+    assert "Ignored columns (not product fields): 'Farbe'" in done.stdout
+    assert str(products()["4711"]["price"]) == "12.90"
+    wrong = run_cli(["import", str(path), "--map", "colour=Farbe"], tmp_path, db_url)
+    assert wrong.returncode == 2 and "Unknown product field colour" in wrong.stderr
+    missing = run_cli(["import", str(path), "--profile", "nope"], tmp_path, db_url)
+    assert missing.returncode == 2 and "there is no profile 'nope'" in missing.stderr
+
+
+def test_import_with_a_saved_profile(tmp_path, db_url, products):
+    profiles = tmp_path / "data" / "profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "erp.json").write_text('{"columns": {"sku": "Item No.", "price": "Netto"}}')
+    path = tmp_path / "erp.csv"
+    path.write_text("Item No.,Title,Netto\n4711,Soap,2.50\n")
+    done = run_cli(["import", str(path), "--profile", "erp", "--json"], tmp_path, db_url)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["file_format"] == "profile 'erp'" and summary["columns_used"]["price"] == "Netto"

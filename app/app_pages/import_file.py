@@ -140,7 +140,7 @@ def mapping_step(step: dict) -> None:
     cols = st.columns(len(FIELDS))
     chosen = {}
     for col, field in zip(cols, FIELDS, strict=True):
-        label = f"{LABEL[field].capitalize()}{' (required)' if field in REQUIRED else ''}"
+        label = f"{LABEL[field][0].upper()}{LABEL[field][1:]}{' (required)' if field in REQUIRED else ''}"
         guess = guesses.get(field)
         picked = col.selectbox(label, choices, index=choices.index(guess) if guess else 0, key=f"map_{field}")
         if picked != NONE:

@@ -120,7 +120,7 @@ table = st.dataframe(
         {
             **{k: r[k] for k in ("id", "sku", "name", "description", "active", "updated_at")},
             # As text: a price shows exactly the digits it has (19.90 stays 19.90, 5 stays 5).
-            "price": None if r["price"] is None else str(r["price"]),
+            "price": "" if r["price"] is None else str(r["price"]),
         }
         for r in rows
     ],
