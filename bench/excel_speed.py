@@ -7,7 +7,7 @@ workbook (xlsxwriter); each import runs on a fresh database in a process of
 its own (bench.contenders "importer"), and the figures are medians. The
 ratio xlsx / csv says what reading a workbook costs: calamine has to unzip
 and parse the sheet's XML and hold it whole, where CSV streams in blocks.
-Results: bench/results/excel_speed.json.
+Results: bench/results/excel_speed_pg<major version>.json.
 """
 
 import argparse
@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"\nxlsx / csv: {ratio}x")
     args.results.mkdir(parents=True, exist_ok=True)
-    target = args.results / "excel_speed.json"
+    major = server_version(server_url).split(".")[0]
+    target = args.results / f"excel_speed_pg{major}.json"
     target.write_text(
         json.dumps(
             {
