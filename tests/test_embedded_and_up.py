@@ -73,8 +73,8 @@ def wait_for(check, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if check():
-                return
+            if value := check():
+                return value
         except Exception:
             pass
         time.sleep(0.5)

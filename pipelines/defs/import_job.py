@@ -20,7 +20,7 @@ from pipelines.db.search_indexes import ensure_search_indexes
 from pipelines.defs.catalog_asset import findings, materialization
 from pipelines.defs.resources import FoldersResource, PostgresResource
 from pipelines.defs.run_config import JOB_TAG, ImportConfig
-from pipelines.defs.stage_report import import_stage
+from pipelines.defs.stage_report import import_stage, refuse_reexecution
 from pipelines.importing.bucket import S3Location, download, is_s3, s3_client
 from pipelines.importing.checked_rows import check_into, work_folder
 from pipelines.importing.csv_records import FileRefused, name_list
@@ -63,6 +63,7 @@ def validate(
     context: dg.OpExecutionContext, config: ImportConfig, postgres: PostgresResource, folders: FoldersResource
 ) -> ImportState:
     url = postgres.resolved_url()
+    refuse_reexecution(context)  # before an import row exists
     import_id, source = _claim_import(url, config)
     paths = folders.folders()
     origin = config.path

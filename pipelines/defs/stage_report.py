@@ -34,11 +34,33 @@ class Stage:
         self.summary, self.rows, self.counts, self.metadata = summary, rows, counts or {}, metadata
 
 
+def refuse_reexecution(context: dg.OpExecutionContext) -> None:
+    """An import run is never re-executed (Dagster UI "Re-execute", from failure or all steps).
+
+    By the time anyone can re-execute it, the run's file has been archived
+    (processed/ or failed/, or moved in the bucket) and its import recorded
+    with its event; running its steps again would import nothing, or fail
+    and announce a false upload.failed. So the re-execution fails at once,
+    before creating an import or an event, and says what to do instead.
+    """
+    parent = context.run.parent_run_id
+    if parent:
+        raise dg.Failure(
+            description=(
+                f"Import runs are not re-executed: run {parent} has already imported or failed its file, "
+                "and the file has been archived (processed/ or failed/). Nothing was changed. To import the "
+                "file again, use Retry on the admin app's Import page, drop it into the landing folder again, "
+                "or run `product-importer import PATH`."
+            )
+        )
+
+
 @contextmanager
 def import_stage(
     context: dg.OpExecutionContext, url: str, import_id: int, name: str, claim_for_run: bool = False
 ) -> Iterator[Stage]:
     """One stage of import `import_id`; `claim_for_run` first ties the import to this run."""
+    refuse_reexecution(context)  # a re-execution from failure starts at a later op
     with ImportTracker(url, import_id) as tracker:
         if claim_for_run:
             tracker.start(context.run_id)
