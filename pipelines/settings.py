@@ -119,10 +119,14 @@ class AdminPassword:
 @dataclass(frozen=True)
 class WebhookSettings:
     allow_private: bool = False
-    retry_schedule: tuple[float, ...] = (5, 30, 120, 600, 3600, 21600)
-    disable_after: int = 15
+    # Seconds between attempts: the last one comes about 42 hours after the
+    # first, beyond the day after which a failing endpoint is disabled, so a
+    # delivery still waiting then is kept for when the endpoint is enabled again.
+    retry_schedule: tuple[float, ...] = (5, 30, 120, 600, 3600, 21600, 43200, 86400)
+    # An endpoint is disabled once it has failed continuously this long (Svix
+    # and Stripe use days, not a count: a short outage must not disable it).
+    disable_after_hours: float = 24
     concurrency: int = 32
-    per_endpoint: int = 8
     poll_seconds: float = 0.5
     lease_seconds: float = 60
 
@@ -133,9 +137,8 @@ class WebhookSettings:
         return cls(
             allow_private=_flag("WEBHOOK_ALLOW_PRIVATE"),
             retry_schedule=tuple(float(s) for s in schedule.split(",")) if schedule else defaults.retry_schedule,
-            disable_after=int(_text("WEBHOOK_DISABLE_AFTER") or defaults.disable_after),
+            disable_after_hours=float(_text("WEBHOOK_DISABLE_AFTER_HOURS") or defaults.disable_after_hours),
             concurrency=int(_text("WEBHOOK_CONCURRENCY") or defaults.concurrency),
-            per_endpoint=int(_text("WEBHOOK_PER_ENDPOINT") or defaults.per_endpoint),
             poll_seconds=float(_text("WEBHOOK_POLL_SECONDS") or defaults.poll_seconds),
             lease_seconds=float(_text("WEBHOOK_LEASE_SECONDS") or defaults.lease_seconds),
         )

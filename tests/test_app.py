@@ -333,3 +333,23 @@ def test_products_page_shows_edits_filters_and_sorts_by_price(app_env):
     assert [r["sku"] for r in table_rows(at)] == ["B"]
     at.text_input(key="f_price_max").set_value("lots").run()
     assert "Maximum price 'lots' is not a price." in shown(at.error[0].value)
+
+
+def test_webhooks_page_warns_about_a_loopback_endpoint_and_shows_a_disabled_one(app_env, monkeypatch):
+    from pipelines.db import connection as db
+    from pipelines.webhooks import endpoints
+
+    monkeypatch.delenv("WEBHOOK_ALLOW_PRIVATE", raising=False)
+    at = page("webhooks").run()
+    at.text_input(key="add_url").input("http://localhost:9000/hook")
+    at.button[[b.label for b in at.button].index("Add endpoint")].click().run()
+    assert any("WEBHOOK_ALLOW_PRIVATE=1" in shown(w.value) for w in at.warning)
+    [endpoint] = endpoints.list_endpoints(app_env)
+    with db.connect(app_env) as conn:
+        conn.execute(
+            "UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'Disabled after failing continuously.'"
+        )
+        conn.commit()
+    catalog.create_product(app_env, "A-1", "Alpha")  # kept for the disabled endpoint once fanned out
+    at = page("webhooks").run()
+    assert any(f"Endpoint #{endpoint['id']}" in shown(e.value) and "is disabled" in shown(e.value) for e in at.error)

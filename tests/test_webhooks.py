@@ -120,18 +120,105 @@ def test_http_410_disables_the_endpoint(db_url, receiver):
     assert len(receiver.log) == 1  # nothing more goes to a disabled endpoint
 
 
-def test_endpoint_is_disabled_after_consecutive_failures(db_url, receiver):
-    receiver.expect_request("/hook").respond_with_data("down", status=503)
+def test_a_short_outage_does_not_disable_an_endpoint(db_url, receiver):
+    for _ in range(4):
+        receiver.expect_ordered_request("/hook").respond_with_data("down", status=503)
+    receiver.expect_ordered_request("/hook").respond_with_data("back")
     endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
-    with running_worker(db_url, disable_after=3):
+    with running_worker(db_url):  # the default: disabled only after failing for a day
         catalog.create_product(db_url, "A-1", "Alpha")
-        wait_until(lambda: not endpoints.get_endpoint(db_url, endpoint["id"])["enabled"], what="disabling")
+        wait_until(lambda: len(receiver.log) == 5, what="the retries")
+        wait_until(lambda: endpoints.get_endpoint(db_url, endpoint["id"])["consecutive_failures"] == 0, what="ok")
     after = endpoints.get_endpoint(db_url, endpoint["id"])
-    assert after["disabled_reason"] == "Disabled after 3 failed deliveries in a row."
-    assert len(receiver.log) == 3
-    # Enabling it again clears the streak and the reason.
-    again = endpoints.update_endpoint(db_url, endpoint["id"], after["url"], after["event_types"], True)
-    assert (again["enabled"], again["disabled_reason"], again["consecutive_failures"]) == (True, None, 0)
+    assert after["enabled"] and after["failing_since"] is None and after["disabled_reason"] is None
+
+
+def events_of(db_url, event_type):
+    with connection.connect(db_url) as conn:
+        return [r["payload"] for r in conn.execute("SELECT payload FROM events WHERE type = %s", (event_type,))]
+
+
+def test_endpoint_failing_continuously_is_disabled_its_backlog_kept_and_sent_in_order(db_url, receiver):
+    down = threading.Event()
+    down.set()
+    seen = []
+
+    def handler(request):
+        if down.is_set():
+            return Response("down", status=503)
+        seen.append(json.loads(request.get_data())["data"]["product"]["sku"])
+        return Response("ok")
+
+    receiver.expect_request("/hook").respond_with_handler(handler)
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    # Retries outlast the 0.5 s of failing that disables it, as the defaults do (42 h against 24 h).
+    with running_worker(db_url, disable_after_hours=0.5 / 3600, retry_schedule=(0.1,) * 30):
+        catalog.create_product(db_url, "P-00", "First")
+        wait_until(lambda: not endpoints.get_endpoint(db_url, endpoint["id"])["enabled"], what="disabling")
+        after = endpoints.get_endpoint(db_url, endpoint["id"])
+        assert after["disabled_reason"].startswith("Disabled after failing continuously since ")
+        [disabled] = events_of(db_url, "webhook.endpoint_disabled")
+        assert disabled["endpoint_id"] == endpoint["id"] and disabled["reason"] == after["disabled_reason"]
+        # Events raised while it is disabled are kept for it.
+        for n in range(1, 6):
+            catalog.create_product(db_url, f"P-{n:02d}", f"Product {n}")
+        wait_until(lambda: endpoints.backlog(db_url, endpoint["id"])["n"] == 6, what="the backlog")
+        requests_while_disabled = len(receiver.log)
+        time.sleep(0.5)
+        assert len(receiver.log) == requests_while_disabled  # nothing is sent to a disabled endpoint
+        down.clear()
+        endpoints.update_endpoint(db_url, endpoint["id"], after["url"], after["event_types"], True)
+        wait_until(lambda: len(seen) == 6, what="the backlog to be delivered")
+    assert seen == [f"P-{n:02d}" for n in range(6)]  # in event order
+    again = endpoints.get_endpoint(db_url, endpoint["id"])
+    assert (again["enabled"], again["disabled_reason"], again["failing_since"]) == (True, None, None)
+
+
+def test_enabling_again_can_drop_the_backlog_on_request(db_url, receiver):
+    receiver.expect_request("/hook").respond_with_data("ok")
+    endpoint = endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"], enabled=False)
+    catalog.create_product(db_url, "A-1", "Alpha")
+    with running_worker(db_url):
+        wait_until(lambda: endpoints.backlog(db_url, endpoint["id"])["n"] == 1, what="the kept delivery")
+        endpoints.update_endpoint(db_url, endpoint["id"], endpoint["url"], endpoint["event_types"], True, "drop")
+        catalog.create_product(db_url, "B-2", "Beta")
+        wait_until(lambda: len(receiver.log) == 1, what="the new event")
+        time.sleep(0.3)
+    [(request, _)] = receiver.log
+    assert json.loads(request.get_data())["data"]["product"]["sku"] == "B-2"
+    with connection.connect(db_url) as conn:
+        assert (
+            conn.execute("SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'dropped'").fetchone()["n"] == 1
+        )
+
+
+def test_each_endpoint_gets_its_events_in_order_even_when_one_fails_first(db_url, receiver):
+    failures = {"P-00": 2}  # the first event fails twice: the later ones wait behind it
+    seen, lock = [], threading.Lock()
+
+    def handler(request):
+        sku = json.loads(request.get_data())["data"]["product"]["sku"]
+        with lock:
+            if failures.get(sku):
+                failures[sku] -= 1
+                return Response("not now", status=503)
+            seen.append(sku)
+        return Response("ok")
+
+    receiver.expect_request("/hook").respond_with_handler(handler)
+    endpoints.create_endpoint(db_url, receiver.url_for("/hook"), ["product.created"])
+    for n in range(20):
+        catalog.create_product(db_url, f"P-{n:02d}", f"Product {n}")
+    with running_worker(db_url, concurrency=16):
+        wait_until(lambda: len(seen) == 20, what="every delivery")
+    assert seen == [f"P-{n:02d}" for n in range(20)]
+
+
+def test_a_loopback_endpoint_warns_at_once_naming_the_setting(db_url):
+    warning = endpoints.private_target_warning("http://127.0.0.1:9000/hook", WebhookSettings(allow_private=False))
+    assert "127.0.0.1 (loopback)" in warning and "WEBHOOK_ALLOW_PRIVATE=1" in warning
+    assert endpoints.private_target_warning("http://localhost:9000/hook", WebhookSettings(allow_private=True)) is None
+    assert endpoints.private_target_warning("http://93.184.216.34/hook", WebhookSettings(allow_private=False)) is None
 
 
 def test_retry_after_is_honoured(db_url, receiver):
@@ -268,6 +355,7 @@ def test_test_button_refuses_internal_targets_by_default(db_url, receiver, targe
     endpoint = endpoints.create_endpoint(db_url, target.format(port=receiver.port), ["product.created"])
     result = endpoints.test_endpoint(db_url, endpoint["id"], WebhookSettings(allow_private=False))
     assert not result.succeeded and result.error.startswith("blocked address")
+    assert "set WEBHOOK_ALLOW_PRIVATE=1" in result.error  # says how to allow it for local testing
     assert receiver.log == []  # refused before any connection
 
 

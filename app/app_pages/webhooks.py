@@ -11,11 +11,21 @@ show_toast()
 st.title("Webhooks")
 st.caption(
     "Each delivery is a signed POST (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) "
-    "with a JSON body {type, timestamp, data}. Failed deliveries are retried with backoff."
+    "with a JSON body {type, timestamp, data}. Each endpoint gets its events one at a time, in the order they "
+    "happened; failed deliveries are retried with backoff for about two days, and an endpoint is disabled only "
+    "after failing continuously for WEBHOOK_DISABLE_AFTER_HOURS (a day by default)."
 )
+if warning := st.session_state.pop("endpoint_warning", None):
+    st.warning(as_text(warning))
 
 # --- endpoints ----------------------------------------------------------------------
 listed = endpoints.list_endpoints(url)
+for disabled in (e for e in listed if not e["enabled"] and e["disabled_reason"]):
+    waiting = endpoints.backlog(url, disabled["id"])["n"]
+    st.error(
+        f"Endpoint #{disabled['id']} {as_text(disabled['url'])} is disabled: {as_text(disabled['disabled_reason'])} "
+        f"{waiting:,} deliveries are kept for it; enable it under Edit to send them in order, or to drop them."
+    )
 if listed:
     st.dataframe(
         [
@@ -67,6 +77,8 @@ with add_tab, st.form("add_endpoint", clear_on_submit=False):
         try:
             created = endpoints.create_endpoint(url, target, types, enabled)
             toast_next_run(f"Endpoint #{created['id']} added")
+            if warning := endpoints.private_target_warning(created["url"]):
+                st.session_state["endpoint_warning"] = f"Endpoint #{created['id']}: {warning}"
             st.rerun()
         except endpoints.EndpointError as problem:
             st.error(as_text(problem))
@@ -90,10 +102,20 @@ with edit_tab:
                 "Event types", EVENT_TYPES, default=endpoint["event_types"], key=f"edit_types_{chosen_id}"
             )
             enabled = st.checkbox("Enabled", value=endpoint["enabled"], key=f"edit_enabled_{chosen_id}")
+            missed = "deliver"
+            if not endpoint["enabled"] and (waiting := endpoints.backlog(url, chosen_id)["n"]):
+                missed = st.radio(
+                    f"When enabled again, the {waiting:,} deliveries it missed are",
+                    ["deliver", "drop"],
+                    format_func={"deliver": "sent, in event order", "drop": "dropped"}.get,
+                    key=f"edit_backlog_{chosen_id}",
+                )
             if st.form_submit_button("Save", type="primary"):
                 try:
-                    endpoints.update_endpoint(url, chosen_id, target, types, enabled)
+                    endpoints.update_endpoint(url, chosen_id, target, types, enabled, missed)
                     toast_next_run(f"Endpoint #{chosen_id} saved")
+                    if warning := endpoints.private_target_warning(target):
+                        st.session_state["endpoint_warning"] = f"Endpoint #{chosen_id}: {warning}"
                     st.rerun()
                 except endpoints.EndpointError as problem:
                     st.error(as_text(problem))

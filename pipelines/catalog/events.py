@@ -11,8 +11,18 @@ PRODUCT_DELETED = "product.deleted"
 PRODUCTS_DELETED_ALL = "products.deleted_all"
 UPLOAD_COMPLETED = "upload.completed"
 UPLOAD_FAILED = "upload.failed"
+# An endpoint that kept failing was disabled (other endpoints can hear of it).
+WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 # What a webhook endpoint can subscribe to.
-EVENT_TYPES = (PRODUCT_CREATED, PRODUCT_UPDATED, PRODUCT_DELETED, PRODUCTS_DELETED_ALL, UPLOAD_COMPLETED, UPLOAD_FAILED)
+EVENT_TYPES = (
+    PRODUCT_CREATED,
+    PRODUCT_UPDATED,
+    PRODUCT_DELETED,
+    PRODUCTS_DELETED_ALL,
+    UPLOAD_COMPLETED,
+    UPLOAD_FAILED,
+    WEBHOOK_ENDPOINT_DISABLED,
+)
 
 
 def record_event(conn: psycopg.Connection, event_type: str, payload: dict, import_id: int | None) -> int:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from pipelines.catalog.events import WEBHOOK_ENDPOINT_DISABLED
 from pipelines.db.sql_files import query
 from pipelines.settings import WebhookSettings
 from pipelines.webhooks.endpoints import attempt_params
@@ -61,12 +63,7 @@ async def claim(
 ) -> list[dict]:
     """Due deliveries (of `event_id` only, if given) leased to this caller, with what sending needs."""
     async with pool.connection() as conn:
-        params = {
-            "limit": limit,
-            "lease_seconds": settings.lease_seconds,
-            "per_endpoint": settings.per_endpoint,
-            "event_id": event_id,
-        }
+        params = {"limit": limit, "lease_seconds": settings.lease_seconds, "event_id": event_id}
         claimed = await (await conn.execute(query("webhooks/claim"), params)).fetchall()
         if not claimed:
             return []
@@ -91,17 +88,30 @@ async def deliver(pool: AsyncConnectionPool, client, settings: WebhookSettings, 
             query("webhooks/delivery_done"),
             {"delivery_id": delivery["delivery_id"], "status": status, "next_attempt_at": next_at},
         )
-        await conn.execute(
-            query("webhooks/endpoint_outcome"),
-            {
-                "endpoint_id": delivery["endpoint_id"],
-                "http_status": attempt.http_status,
-                "response_ms": attempt.response_ms,
-                "succeeded": attempt.succeeded,
-                "gone": attempt.http_status == 410,
-                "disable_after": settings.disable_after,
-            },
-        )
+        outcome = await (
+            await conn.execute(
+                query("webhooks/endpoint_outcome"),
+                {
+                    "endpoint_id": delivery["endpoint_id"],
+                    "http_status": attempt.http_status,
+                    "response_ms": attempt.response_ms,
+                    "succeeded": attempt.succeeded,
+                    "gone": attempt.http_status == 410,
+                    "disable_after_seconds": settings.disable_after_hours * 3600,
+                },
+            )
+        ).fetchone()
+        if outcome and outcome["newly_disabled"]:
+            payload = {
+                "endpoint_id": outcome["id"],
+                "url": outcome["url"],
+                "reason": outcome["disabled_reason"],
+                "failing_since": outcome["failing_since"].isoformat() if outcome["failing_since"] else None,
+            }
+            await conn.execute(
+                query("events/record"),
+                {"type": WEBHOOK_ENDPOINT_DISABLED, "payload": Jsonb(payload), "import_id": None},
+            )
     return attempt
 
 
@@ -125,8 +135,9 @@ class FirstAttempt:
 def deliver_event_now(database_url: str, event_id: int, settings: WebhookSettings | None = None) -> list[FirstAttempt]:
     """Send `event_id` to every subscribed endpoint once, now, concurrently.
 
-    Deliveries the worker has already claimed, or whose endpoint is at its
-    in-flight limit, are left to the worker. Each send has the sender's
+    Deliveries the worker has already claimed, and those that must wait for
+    an endpoint's earlier events (each endpoint gets its events in order),
+    are left to the worker. Each send has the sender's
     deadline, so this returns within about that long.
     """
     settings = settings or WebhookSettings.from_env()

@@ -1,6 +1,7 @@
 """Webhook endpoints as the admin app manages them, the delivery log, and Test."""
 
 import asyncio
+import socket
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ from pipelines.catalog.events import EVENT_TYPES
 from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
 from pipelines.settings import WebhookSettings
+from pipelines.webhooks.address_guard import blocked_reason
 from pipelines.webhooks.sender import Attempt, make_client, send
 from pipelines.webhooks.signing import event_body, new_secret
 
@@ -62,18 +64,59 @@ def create_endpoint(url: str, target: str, event_types, enabled: bool = True) ->
         return conn.execute(query("webhooks/endpoint_insert"), params).fetchone()
 
 
-def update_endpoint(url: str, endpoint_id: int, target: str, event_types, enabled: bool) -> dict:
+BACKLOG_CHOICES = ("deliver", "drop")
+
+
+def update_endpoint(
+    url: str, endpoint_id: int, target: str, event_types, enabled: bool, backlog: str = "deliver"
+) -> dict:
+    """Change an endpoint. Enabling a disabled one sends what it missed, in event
+    order (`backlog="deliver"`), or drops it (`"drop"`, the user's explicit choice)."""
+    if backlog not in BACKLOG_CHOICES:
+        raise EndpointError(f"backlog must be one of {', '.join(BACKLOG_CHOICES)}.")
     params = {
         "id": endpoint_id,
         "url": check_url(target),
         "event_types": check_event_types(event_types),
         "enabled": enabled,
     }
-    with connect(url) as conn:
+    with connect(url) as conn, conn.transaction():
+        before = conn.execute(query("webhooks/endpoint_get"), {"id": endpoint_id}).fetchone()
         row = conn.execute(query("webhooks/endpoint_update"), params).fetchone()
-    if row is None:
-        raise EndpointError(f"Endpoint #{endpoint_id} no longer exists.")
+        if row is None:
+            raise EndpointError(f"Endpoint #{endpoint_id} no longer exists.")
+        if enabled and not before["enabled"]:
+            conn.execute(
+                query(f"webhooks/backlog_{'resume' if backlog == 'deliver' else 'drop'}"), {"endpoint_id": endpoint_id}
+            )
     return row
+
+
+def backlog(url: str, endpoint_id: int) -> dict:
+    """How many deliveries wait for the endpoint (n) and since when (oldest)."""
+    with connect(url) as conn:
+        return conn.execute(query("webhooks/backlog_count"), {"endpoint_id": endpoint_id}).fetchone()
+
+
+def private_target_warning(target: str, settings: WebhookSettings | None = None) -> str | None:
+    """Why deliveries to `target` will be refused (a loopback or private address
+    without WEBHOOK_ALLOW_PRIVATE), or None. Said when the endpoint is added,
+    not only when a delivery fails."""
+    settings = settings or WebhookSettings.from_env()
+    host = urlsplit((target or "").strip()).hostname
+    if settings.allow_private or not host:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except (socket.gaierror, UnicodeError):
+        return None  # a name that does not resolve now is reported when a delivery tries it
+    for address in sorted(addresses):
+        if reason := blocked_reason(address):
+            return (
+                f"{host} resolves to {address} ({reason}): deliveries to it are refused unless "
+                "WEBHOOK_ALLOW_PRIVATE=1 is set (for local testing; see README, Webhooks)."
+            )
+    return None
 
 
 def rotate_secret(url: str, endpoint_id: int) -> dict:

@@ -82,7 +82,7 @@ def describe(error: Exception) -> str:
     if isinstance(error, (httpx.TimeoutException, TimeoutError)):
         return f"no complete answer within {TOTAL_TIMEOUT:.0f} s"
     if "may not reach" in text:
-        return f"blocked address: {text}"
+        return f"blocked address: {text} (set WEBHOOK_ALLOW_PRIVATE=1 to allow it, e.g. for local testing)"
     if "DNS lookup" in text:
         return f"DNS failure: {text}"
     return f"{type(error).__name__}: {text}"

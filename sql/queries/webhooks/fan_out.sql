@@ -1,5 +1,6 @@
--- Turn new events into one delivery per enabled endpoint subscribed to
--- their type, and mark them done. SKIP LOCKED lets several workers share.
+-- Turn new events into one delivery per endpoint subscribed to their type,
+-- and mark them done. A disabled endpoint's deliveries wait until it is
+-- enabled again (or the user drops them). SKIP LOCKED lets several workers share.
 -- %(event_id)s, when not NULL, limits it to that one event.
 WITH batch AS (
     SELECT id, type
@@ -13,7 +14,7 @@ deliveries AS (
     INSERT INTO webhook_deliveries (event_id, endpoint_id, message_id)
     SELECT b.id, w.id, 'msg_' || b.id || '_' || w.id
     FROM batch AS b
-    JOIN webhook_endpoints AS w ON w.enabled AND b.type = ANY (w.event_types)
+    JOIN webhook_endpoints AS w ON b.type = ANY (w.event_types)
     RETURNING 1
 ),
 marked AS (
