@@ -83,3 +83,46 @@ def test_a_later_import_wins_even_if_an_earlier_one_merges_after_it(run_job, lan
     row = run_job(early, import_id=early_id)  # arrived earlier, merges later
     assert row["status"] == "succeeded" and (row["created"], row["updated"], row["unchanged"]) == (0, 0, 1)
     assert products()["a-1"]["name"] == "from late"
+
+
+def test_a_product_deleted_after_an_import_arrived_stays_deleted(run_job, landing_file, db_url, products):
+    run_job(landing_file("first.csv", "sku,name\nA-1,Alpha\nB-2,Beta\n"))
+    path = landing_file("second.csv", "sku,name\nA-1,Alpha again\nB-2,Beta again\n")
+    early_id = create_import(db_url, path.name, str(path), "folder")  # arrives ...
+    catalog.delete_product(db_url, products()["a-1"]["id"])  # ... then A-1 is deleted in the app
+    row = run_job(path, import_id=early_id)
+    assert row["status"] == "succeeded" and (row["created"], row["updated"], row["unchanged"]) == (0, 1, 1)
+    assert set(products()) == {"b-2"} and products()["b-2"]["name"] == "Beta again"
+    # A file that arrives after the delete brings it back: the later arrival wins.
+    row = run_job(landing_file("third.csv", "sku,name\na-1,Alpha is back\n"))
+    assert row["created"] == 1 and products()["a-1"]["name"] == "Alpha is back"
+    # Deleted again, then an edit-free early import of it merges: still deleted.
+    path = landing_file("fourth.csv", "sku,name\nA-1,Alpha once more\n")
+    early_id = create_import(db_url, path.name, str(path), "folder")
+    catalog.delete_product(db_url, products()["a-1"]["id"])
+    run_job(path, import_id=early_id)
+    assert "a-1" not in products()
+
+
+def test_delete_all_after_an_import_arrived_is_not_undone_by_it(run_job, landing_file, db_url, products):
+    run_job(landing_file("first.csv", "sku,name\nA-1,Alpha\nB-2,Beta\n"))
+    early = landing_file("early.csv", "sku,name\nA-1,Alpha\nC-3,Gamma\n")
+    early_id = create_import(db_url, early.name, str(early), "folder")
+    assert catalog.delete_all_products(db_url) == 2
+    catalog.create_product(db_url, "C-3", "Created in the app after delete all")
+    row = run_job(early, import_id=early_id)
+    assert row["status"] == "succeeded" and (row["created"], row["updated"]) == (0, 0)
+    assert {k: p["name"] for k, p in products().items()} == {"c-3": "Created in the app after delete all"}
+    # Imports that arrive later import as usual.
+    row = run_job(landing_file("late.csv", "sku,name\nA-1,Alpha\nC-3,Gamma from a later file\n"))
+    assert (row["created"], row["updated"]) == (1, 1)
+
+
+def test_tombstones_are_pruned_once_no_earlier_import_waits(run_job, landing_file, db_url, products):
+    run_job(landing_file("first.csv", "sku,name\nA-1,Alpha\n"))
+    catalog.delete_product(db_url, products()["a-1"]["id"])
+    with connection.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM product_tombstones").fetchone()["n"] == 1
+    run_job(landing_file("later.csv", "sku,name\nB-2,Beta\n"))
+    with connection.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM product_tombstones").fetchone()["n"] == 0

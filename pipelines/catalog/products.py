@@ -290,6 +290,7 @@ def delete_product(url: str, product_id: int) -> dict:
         row = conn.execute(query("products/delete"), {"id": product_id}).fetchone()
         if row is None:
             raise ProductError(f"Product #{product_id} no longer exists.")
+        conn.execute(query("products/tombstone"), {"sku_key": row["sku_key"]})
         record_event(conn, PRODUCT_DELETED, {"product": product_payload(row)}, None)
     return row
 
@@ -301,5 +302,6 @@ def delete_all_products(url: str) -> int:
         conn.execute(query("products/lock_table"))
         deleted = conn.execute(query("products/total")).fetchone()["n"]
         conn.execute(query("products/delete_all"))
+        conn.execute(query("products/cleared"))
         record_event(conn, PRODUCTS_DELETED_ALL, {"deleted": deleted}, None)
     return deleted

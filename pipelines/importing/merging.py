@@ -72,6 +72,7 @@ def merge_import(
             {"import_id": import_id, "has_price": has_price},
         ).fetchone()
         created, updated = counts["created"], counts["updated"]
+        conn.execute(query("staging/prune_tombstones"))
         unchanged = staged_rows - created - updated
         summary = conn.execute(
             query("imports/merged"),

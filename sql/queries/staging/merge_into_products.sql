@@ -12,9 +12,14 @@
 -- at once the file that arrived later wins whatever order they merge in,
 -- and an edit made in the app while this import ran is kept. The UPDATE
 -- re-checks that on the newest row version, so an edit that commits while
--- this statement runs is kept too.
+-- this statement runs is kept too. Deletes follow the same rule: a SKU
+-- deleted after this import arrived (a tombstone), or a catalog deleted as
+-- a whole since then, is not created again; such rows count as unchanged.
 WITH arrival AS (
-    SELECT queued_at AS at FROM imports WHERE id = %(import_id)s
+    SELECT i.queued_at AS at, i.queued_at >= coalesce(c.cleared_at, '-infinity') AS after_clear
+    FROM imports AS i
+    LEFT JOIN products_cleared AS c ON true
+    WHERE i.id = %(import_id)s
 ),
 changed AS (
     SELECT s.line, s.sku, s.sku_key, s.name, s.description,
@@ -22,7 +27,11 @@ changed AS (
     FROM {staging} AS s
     CROSS JOIN arrival
     LEFT JOIN products AS p ON p.sku_key = s.sku_key
-    WHERE p.id IS NULL
+    WHERE (p.id IS NULL
+           AND arrival.after_clear
+           AND NOT EXISTS (
+               SELECT 1 FROM product_tombstones AS t WHERE t.sku_key = s.sku_key AND t.deleted_at > arrival.at
+           ))
        OR ((p.sku, p.name, p.description, p.price)
                IS DISTINCT FROM (s.sku, s.name, s.description, CASE WHEN %(has_price)s THEN s.price ELSE p.price END)
            AND p.changed_at <= arrival.at)
