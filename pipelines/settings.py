@@ -54,6 +54,11 @@ def export_dagster_home(home: Path) -> None:
     os.environ["DAGSTER_HOME"] = str(home)
 
 
+def heartbeat_timeout_seconds() -> float:
+    """A running import silent this long has lost its process (importing/recovery.py)."""
+    return float(_text("IMPORT_HEARTBEAT_TIMEOUT_SECONDS") or 60)
+
+
 @dataclass(frozen=True)
 class ReadLimits:
     """Bounds on what one file may hold (importing/csv_records.py)."""

@@ -5,7 +5,7 @@ here, merging 465,000 new products took 3.3 s without them and 36 s with
 them, while building them afterwards took 10 s (20 s with CONCURRENTLY).
 So an import that writes a large share of the table drops them first and
 rebuilds them after its merge committed: reads go on (filters are slower
-until the build ends), writes from the app wait for the build. Small
+until the build ends) and so do writes (the rebuild is CONCURRENTLY). Small
 imports keep them and pay per row.
 """
 
@@ -30,9 +30,11 @@ def worth_rebuilding(changed_rows: int, table_rows: int) -> bool:
     return changed_rows >= REBUILD_MIN_ROWS and changed_rows >= REBUILD_SHARE * max(table_rows, 1)
 
 
-def _run_each(conn: psycopg.Connection, name: str) -> None:
-    """Run a file's statements one by one (index DDL may not share a transaction)."""
+def _run_each(conn: psycopg.Connection, name: str, **parts: str) -> None:
+    """Run a file's statements one by one (index DDL may not share a transaction);
+    `parts` fill its {placeholders} with fixed SQL words."""
     code = "\n".join(line for line in query(name).splitlines() if not line.strip().startswith("--"))
+    code = code.format(**parts) if parts else code
     for statement in code.split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -54,18 +56,21 @@ def drop_search_indexes(url: str) -> None:
         _run_each(conn, "search_indexes/drop")
 
 
-def ensure_search_indexes(url: str) -> None:
-    """Create missing search indexes and replace ones a crash left invalid."""
+def ensure_search_indexes(url: str, concurrently: bool = False) -> None:
+    """Create missing search indexes and replace ones a crash left invalid.
+
+    `concurrently` while the app may write: slower, but no write waits for it.
+    """
     with _index_session(url) as conn:
         for row in conn.execute(query("search_indexes/invalid")).fetchall():
             conn.execute(with_table("search_indexes/drop_invalid", index=row["name"]))
-        _run_each(conn, "search_indexes/create")
+        _run_each(conn, "search_indexes/create", concurrently="CONCURRENTLY" if concurrently else "")
 
 
 @cache
 def search_index_names() -> tuple[str, ...]:
     """The indexes `ensure_search_indexes` creates, as named in its SQL file."""
-    return tuple(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", query("search_indexes/create")))
+    return tuple(re.findall(r"CREATE INDEX \{concurrently\} IF NOT EXISTS (\w+)", query("search_indexes/create")))
 
 
 def search_indexes_missing(url: str) -> list[str]:

@@ -178,7 +178,7 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
             result = merge_import(url, state.import_id, state.rows, state.has_price)
         except Exception:
             if rebuild:
-                ensure_search_indexes(url)
+                ensure_search_indexes(url, concurrently=True)
             raise
         context.log_event(
             materialization(
@@ -202,7 +202,7 @@ def reindex(context: dg.OpExecutionContext, state: ImportState, postgres: Postgr
         return state
     url = postgres.resolved_url()
     with import_stage(context, url, state.import_id, "indexing") as indexing:
-        ensure_search_indexes(url)
+        ensure_search_indexes(url, concurrently=True)
         indexing.done("Search indexes rebuilt", rows=state.rows, rebuilt=True)
     return state
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from pipelines.importing.import_runs import ImportTracker
+from pipelines.importing.import_runs import Heartbeat, ImportTracker
 
 
 @dataclass
@@ -64,9 +64,11 @@ def import_stage(
     with ImportTracker(url, import_id) as tracker:
         if claim_for_run:
             tracker.start(context.run_id)
-        stage = Stage(tracker, name)
-        stage.progress(0.0)
-        yield stage
-        seconds = tracker.stage_done(name, rows_processed=stage.rows, **stage.counts)
+        # The heartbeat tells recovery (importing/recovery.py) this process is alive.
+        with Heartbeat(url, import_id):
+            stage = Stage(tracker, name)
+            stage.progress(0.0)
+            yield stage
+            seconds = tracker.stage_done(name, rows_processed=stage.rows, **stage.counts)
         context.log.info(f"{stage.summary} ({seconds:.2f}s)")
         context.add_output_metadata({**stage.metadata, "seconds": seconds})

@@ -5,6 +5,7 @@ while the merge transaction is still open.
 """
 
 import json
+import threading
 from dataclasses import dataclass, field
 from time import monotonic
 
@@ -13,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
+from pipelines.settings import heartbeat_timeout_seconds
 
 # Share of the progress bar each stage ends at.
 STAGE_END_PERCENT = {
@@ -95,6 +97,38 @@ def latest_succeeded_import(url: str) -> dict | None:
 def recent_imports(url: str, limit: int = 20) -> list[dict]:
     with connect(url) as conn:
         return conn.execute(query("imports/recent"), {"limit": limit}).fetchall()
+
+
+class Heartbeat:
+    """Writes the import's heartbeat_at every sixth of the timeout while a stage runs,
+    from a thread with its own connection, so a long statement elsewhere does not
+    stop it. A failed write is tried again at the next beat."""
+
+    def __init__(self, url: str, import_id: int):
+        self.url, self.import_id = url, import_id
+        self.every = heartbeat_timeout_seconds() / 6
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{import_id}", daemon=True)
+
+    def _beat(self) -> None:
+        conn = None
+        while not self._stop.wait(self.every):
+            try:
+                if conn is None or conn.closed:
+                    conn = connect(self.url, autocommit=True)
+                conn.execute(query("imports/heartbeat"), {"import_id": self.import_id})
+            except psycopg.Error:
+                conn = None
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 @dataclass

@@ -12,6 +12,10 @@ from pipelines.db.sql_files import query, with_table
 from pipelines.importing.staging import staging_table
 
 
+class ImportNoLongerRunning(RuntimeError):
+    """The import was failed (e.g. by recovery) while its merge ran."""
+
+
 def planned_changes(url: str, import_id: int, has_price: bool) -> dict:
     """created/updated/unchanged that merging the staging table would give."""
     with connect(url) as conn:
@@ -83,6 +87,10 @@ def merge_import(
                 "unchanged": unchanged,
             },
         ).fetchone()
+        if summary is None:
+            raise ImportNoLongerRunning(
+                f"Import {import_id} is no longer running (it was marked failed meanwhile); its merge was rolled back."
+            )
         event = upload_event(import_id, summary)
         event_id = record_event(conn, UPLOAD_COMPLETED, event, import_id)
         before_commit(conn)

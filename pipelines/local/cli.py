@@ -51,11 +51,14 @@ def _import(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     from pipelines.db import connection, migrations
+    from pipelines.importing.recovery import recover
+    from pipelines.settings import Folders
 
     url = connection.resolve_url()
     applied = migrations.migrate(url)
     version = migrations.schema_version(url)
     print(f"Schema at version {version} ({', '.join(applied) or 'nothing to apply'}) on {connection.redact(url)}")
+    print(f"Recovery: {recover(url, Folders.from_env().create()).describe()}")
     return 0
 
 

@@ -10,7 +10,9 @@ from pipelines.defs.in_process import execute_import
 from pipelines.importing.columns import Mapping
 from pipelines.importing.csv_records import name_list
 from pipelines.importing.import_runs import STAGE_LABELS, create_import, get_import
+from pipelines.importing.recovery import recover
 from pipelines.local.dagster_home import ensure_dagster_home
+from pipelines.settings import Folders
 
 SUMMARY_FIELDS = (
     "status",
@@ -74,6 +76,8 @@ def run_import(
     """
     url = connection.resolve_url()
     migrations.migrate(url)
+    if recovered := recover(url, Folders.from_env().create()):
+        print(f"Recovered what a crash left: {recovered.describe()}", file=sys.stderr)
     ensure_dagster_home()
     path = Path(path).resolve()
     import_id = create_import(url, path.name, str(path), source, mapping.as_json() if mapping else None)

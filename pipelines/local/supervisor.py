@@ -23,6 +23,7 @@ import psutil
 
 from pipelines.access.password import AccessError, check_bind
 from pipelines.db import connection, embedded_db, migrations
+from pipelines.importing.recovery import recover
 from pipelines.local.dagster_home import ensure_dagster_home
 from pipelines.settings import PROJECT_ROOT, Folders, Listen, data_dir
 
@@ -165,7 +166,8 @@ def run_up() -> int:
     try:
         url = connection.resolve_url()
         applied = migrations.migrate(url)
-        Folders.from_env().create()
+        if recovered := recover(url, Folders.from_env().create()):
+            print(f"Recovered what a crash left: {recovered.describe()}", flush=True)
         home = ensure_dagster_home()
         where = f"embedded PostgreSQL in {data_dir() / 'postgres'}" if embedded else connection.redact(url)
         print(

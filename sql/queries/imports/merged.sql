@@ -1,4 +1,6 @@
 -- Runs inside the merge transaction: the outcome commits with the products.
+-- Only a running import: one that recovery has failed meanwhile (its
+-- heartbeat stopped) returns no row, and the merge is rolled back.
 UPDATE imports
 SET status        = 'succeeded',
     stage         = 'merged',
@@ -6,6 +8,6 @@ SET status        = 'succeeded',
     created       = %(created)s,
     updated       = %(updated)s,
     unchanged     = %(unchanged)s
-WHERE id = %(import_id)s
+WHERE id = %(import_id)s AND status = 'running'
 RETURNING file_name, status, rows_seen, rows_valid, rows_rejected, duplicates_in_file,
           created, updated, unchanged, rejects_path, file_format, columns_used, rows_skipped;

@@ -4,5 +4,6 @@ SET status         = 'running',
     stage          = 'validating',
     percent        = 0,
     started_at     = now(),
+    heartbeat_at   = now(),
     dagster_run_id = %(run_id)s
 WHERE id = %(import_id)s;

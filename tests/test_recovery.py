@@ -1,0 +1,132 @@
+"""What a crash leaves behind is put right: imports whose process is gone,
+staging tables, work folders, dropped search indexes (importing/recovery.py).
+
+The kill tests kill -9 a real `product-importer import` process at a stage
+and run the next command, as a user would.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.db import connection
+from pipelines.db.search_indexes import drop_search_indexes, search_indexes_missing
+from pipelines.importing.import_runs import create_import
+from pipelines.importing.recovery import needs_recovery, recover
+from pipelines.importing.staging import staging_table
+from pipelines.settings import Folders
+
+CLI = str(Path(sys.executable).parent / "product-importer")
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IMPORT_HEARTBEAT_TIMEOUT_SECONDS", "3")
+    return Folders.from_env().create()
+
+
+def running_import(db_url, folders: Folders, heartbeat_age: str) -> int:
+    path = folders.landing / "crashed.csv"
+    path.write_text("sku,name\nA,B\n")
+    import_id = create_import(db_url, path.name, str(path), "folder")
+    with connection.connect(db_url) as conn:
+        conn.execute(
+            "UPDATE imports SET status = 'running', stage = 'merging', started_at = now() - interval '1 hour',"
+            " heartbeat_at = now() - %s::interval WHERE id = %s",
+            (heartbeat_age, import_id),
+        )
+        conn.execute(f"CREATE UNLOGGED TABLE {staging_table(import_id)} (line integer)")
+        conn.commit()
+    (folders.work / f"import-{import_id}").mkdir()
+    return import_id
+
+
+def test_recover_fails_a_silent_import_and_restores_what_it_left(db_url, data):
+    import_id = running_import(db_url, data, "1 minute")
+    drop_search_indexes(db_url)
+    assert needs_recovery(db_url, data)
+    done = recover(db_url, data)
+    assert done.failed_imports == [import_id]  # failing it also drops its staging table and work folder
+    assert done.search_indexes and search_indexes_missing(db_url) == []
+    with connection.connect(db_url) as conn:
+        row = conn.execute("SELECT status, error FROM imports WHERE id = %s", (import_id,)).fetchone()
+        assert row["status"] == "failed" and "no heartbeat" in row["error"]
+        assert conn.execute("SELECT count(*) AS n FROM events WHERE type = 'upload.failed'").fetchone()["n"] == 1
+        assert conn.execute("SELECT to_regclass(%s) AS t", (staging_table(import_id),)).fetchone()["t"] is None
+    assert not (data.work / f"import-{import_id}").exists()
+    assert (data.failed / f"{import_id}-crashed.csv").read_text() == "sku,name\nA,B\n"  # the file is kept
+    assert not needs_recovery(db_url, data) and not recover(db_url, data)  # idempotent
+
+
+def test_recover_drops_what_ended_imports_left(db_url, data):
+    import_id = running_import(db_url, data, "0 seconds")
+    with connection.connect(db_url) as conn:
+        conn.execute("UPDATE imports SET status = 'failed' WHERE id = %s", (import_id,))
+        conn.commit()
+    done = recover(db_url, data)
+    assert done.staging_tables == [staging_table(import_id)] and done.work_folders == [f"import-{import_id}"]
+    assert not done.failed_imports and not (data.work / f"import-{import_id}").exists()
+
+
+def test_recover_leaves_a_live_import_and_its_dropped_indexes_alone(db_url, data):
+    import_id = running_import(db_url, data, "0 seconds")
+    drop_search_indexes(db_url)  # as a large import does before its merge
+    assert not recover(db_url, data)
+    assert len(search_indexes_missing(db_url)) == 3
+    with connection.connect(db_url) as conn:
+        assert conn.execute("SELECT status FROM imports WHERE id = %s", (import_id,)).fetchone()["status"] == "running"
+    assert (data.work / f"import-{import_id}").exists()
+
+
+def cli(args, tmp_path, db_url, **popen):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DAGSTER_HOME")}
+    env.update(DATA_DIR=str(tmp_path / "data"), DATABASE_URL=db_url, IMPORT_HEARTBEAT_TIMEOUT_SECONDS="3")
+    return subprocess.Popen([CLI, *args], env=env, start_new_session=True, **popen)
+
+
+def wait_for_stage(db_url, stage: str, process, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the import ended before it reached the stage"
+        with connection.connect(db_url) as conn:
+            row = conn.execute("SELECT stage FROM imports ORDER BY id DESC LIMIT 1").fetchone()
+        if row and row["stage"] == stage:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the import never reached {stage}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["validating", "merging"])
+def test_kill_9_of_a_cli_import_is_put_right_by_the_next_command(tmp_path, db_url, stage):
+    from pipelines.importing.sample import write_sample
+
+    source = write_sample(tmp_path / "big.csv", 300_000, seed=9)
+    before = tmp_path / "before.csv"
+    before.write_text("sku,name\nKEEP-1,Kept\n")
+    assert cli(["import", str(before)], tmp_path, db_url).wait(120) == 0
+    process = cli(["import", str(source)], tmp_path, db_url, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_stage(db_url, stage, process)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(30)
+    time.sleep(3.5)  # the heartbeat timeout of this test
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": db_url}
+    env["IMPORT_HEARTBEAT_TIMEOUT_SECONDS"] = "3"
+    done = subprocess.run([CLI, "migrate"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "had lost their process: marked failed" in done.stdout
+    with connection.connect(db_url) as conn:
+        assert [r["sku"] for r in conn.execute("SELECT sku FROM products")] == ["KEEP-1"]  # unchanged
+        row = conn.execute("SELECT status, error FROM imports ORDER BY id DESC LIMIT 1").fetchone()
+        assert row["status"] == "failed" and f"during {stage}" in row["error"]
+        staging = conn.execute("SELECT count(*) AS n FROM pg_class WHERE relname LIKE 'import_staging_%'").fetchone()
+        assert staging["n"] == 0
+    assert search_indexes_missing(db_url) == []
+    assert not [p for p in (tmp_path / "data" / "work").iterdir() if p.name.startswith("import-")]
+    assert source.exists()  # a file named on the command line stays where it is
