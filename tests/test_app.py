@@ -69,27 +69,31 @@ def test_products_filters_combine_and_pages_move(app_env):
 def test_create_then_edit_with_a_case_only_clash_is_a_friendly_error(app_env):
     at = page("products").run()
     at.button(key="new").click().run()
-    at.text_input(key="form_sku").input("ÜBER-01")
-    at.text_input(key="form_name").input("Upper")
+    at.text_input(key="form_new_sku").input("ÜBER-01")
+    at.text_input(key="form_new_name").input("Upper")
     at.button[[b.label for b in at.button].index("Save")].click().run()
     assert not at.exception and "dialog" not in at.session_state
     other = catalog.create_product(app_env, "B-2", "Bee")
     # Edit B-2 to the first product's SKU in another case: refused, nothing changes.
     at.session_state["dialog"] = ("edit", other["id"])
     at.run()
-    at.text_input(key="form_sku").set_value("über-01")
+    at.text_input(key=f"form_{other['id']}_sku").set_value("über-01")
     at.button[[b.label for b in at.button].index("Save")].click().run()
     assert not at.exception
     assert any("already used by product" in e.value for e in at.error)
     assert catalog.get_product(app_env, other["id"])["sku"] == "B-2"
     # A real edit goes through and records product.updated with previous values.
-    at.text_input(key="form_sku").set_value("b-2")
-    at.text_input(key="form_name").set_value("Bee v2")
+    at.text_input(key=f"form_{other['id']}_sku").set_value("b-2")
+    at.text_input(key=f"form_{other['id']}_name").set_value("Bee v2")
     at.button[[b.label for b in at.button].index("Save")].click().run()
     assert catalog.get_product(app_env, other["id"])["name"] == "Bee v2"
     with connection.connect(app_env) as conn:
         types = [r["type"] for r in conn.execute("SELECT type FROM events ORDER BY id")]
     assert types == ["product.created", "product.created", "product.updated"]
+    # "New product" after that edit opens empty, not with the edited product's values.
+    at.button(key="new").click().run()
+    assert (at.text_input(key="form_new_sku").value, at.text_input(key="form_new_name").value) == ("", "")
+    assert at.checkbox(key="form_new_active").value is True
 
 
 def test_delete_one_with_confirmation(app_env):

@@ -147,20 +147,23 @@ def close_dialog() -> None:
 
 
 def product_form(product: dict | None) -> None:
-    with st.form("product_form"):
-        sku = st.text_input("SKU", value=product["sku"] if product else "", key="form_sku")
-        name = st.text_input("Name", value=product["name"] if product else "", key="form_name")
+    # Keys of their own for "new" and for each product: a new product never
+    # opens with the values of the one edited before.
+    form = f"form_{product['id'] if product else 'new'}"
+    with st.form(form):
+        sku = st.text_input("SKU", value=product["sku"] if product else "", key=f"{form}_sku")
+        name = st.text_input("Name", value=product["name"] if product else "", key=f"{form}_name")
         description = st.text_area(
-            "Description", value=product["description"] if product else "", key="form_description"
+            "Description", value=product["description"] if product else "", key=f"{form}_description"
         )
         price = st.text_input(
             "Price",
             value=str(product["price"]) if product and product["price"] is not None else "",
             placeholder="none",
             help="A decimal number such as 19.90 (or 19,90); empty for no price.",
-            key="form_price",
+            key=f"{form}_price",
         )
-        active = st.checkbox("Active", value=product["active"] if product else True, key="form_active")
+        active = st.checkbox("Active", value=product["active"] if product else True, key=f"{form}_active")
         if st.form_submit_button("Save", type="primary"):
             try:
                 if product:
