@@ -54,6 +54,16 @@ def export_dagster_home(home: Path) -> None:
     os.environ["DAGSTER_HOME"] = str(home)
 
 
+def rebuild_concurrently() -> bool:
+    """SEARCH_INDEX_REBUILD: `concurrent` (default) rebuilds the search indexes after
+    a large merge without blocking writes; `blocking` builds them about twice as
+    fast while the app's writes wait (for bulk loads when nobody edits)."""
+    value = _text("SEARCH_INDEX_REBUILD", "concurrent").lower()
+    if value not in ("concurrent", "blocking"):
+        raise ValueError(f"SEARCH_INDEX_REBUILD must be concurrent or blocking, not {value!r}")
+    return value == "concurrent"
+
+
 def heartbeat_timeout_seconds() -> float:
     """A running import silent this long has lost its process (importing/recovery.py)."""
     return float(_text("IMPORT_HEARTBEAT_TIMEOUT_SECONDS") or 60)

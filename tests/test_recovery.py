@@ -130,3 +130,24 @@ def test_kill_9_of_a_cli_import_is_put_right_by_the_next_command(tmp_path, db_ur
     assert search_indexes_missing(db_url) == []
     assert not [p for p in (tmp_path / "data" / "work").iterdir() if p.name.startswith("import-")]
     assert source.exists()  # a file named on the command line stays where it is
+
+
+@pytest.mark.parametrize("mode", ["concurrent", "blocking"])
+def test_a_large_import_ends_with_its_search_indexes_in_either_rebuild_mode(
+    run_job, landing_file, db_url, tmp_path, monkeypatch, mode
+):
+    from pipelines.importing.sample import write_sample
+
+    monkeypatch.setenv("SEARCH_INDEX_REBUILD", mode)
+    path = landing_file("big.csv", write_sample(tmp_path / "big.csv", 25_000, seed=2).read_bytes())
+    row = run_job(path)
+    assert row["status"] == "succeeded" and "indexing" in row["stage_seconds"]  # dropped and rebuilt
+    assert search_indexes_missing(db_url) == []
+
+
+def test_an_unknown_rebuild_mode_is_refused(monkeypatch):
+    from pipelines.settings import rebuild_concurrently
+
+    monkeypatch.setenv("SEARCH_INDEX_REBUILD", "sometimes")
+    with pytest.raises(ValueError, match="concurrent or blocking"):
+        rebuild_concurrently()

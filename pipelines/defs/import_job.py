@@ -30,6 +30,7 @@ from pipelines.importing.merging import merge_import, plan_search_index_rebuild
 from pipelines.importing.outcome import fail_stopped_run, file_digest, finish_import, local_copy
 from pipelines.importing.profiles import mapping_for
 from pipelines.importing.staging import load_staging, staging_table
+from pipelines.settings import rebuild_concurrently
 from pipelines.webhooks.delivery import deliver_event_now
 
 
@@ -178,7 +179,7 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
             result = merge_import(url, state.import_id, state.rows, state.has_price)
         except Exception:
             if rebuild:
-                ensure_search_indexes(url, concurrently=True)
+                ensure_search_indexes(url, concurrently=rebuild_concurrently())
             raise
         context.log_event(
             materialization(
@@ -202,7 +203,7 @@ def reindex(context: dg.OpExecutionContext, state: ImportState, postgres: Postgr
         return state
     url = postgres.resolved_url()
     with import_stage(context, url, state.import_id, "indexing") as indexing:
-        ensure_search_indexes(url, concurrently=True)
+        ensure_search_indexes(url, concurrently=rebuild_concurrently())
         indexing.done("Search indexes rebuilt", rows=state.rows, rebuilt=True)
     return state
 
