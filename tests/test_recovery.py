@@ -151,3 +151,20 @@ def test_an_unknown_rebuild_mode_is_refused(monkeypatch):
     monkeypatch.setenv("SEARCH_INDEX_REBUILD", "sometimes")
     with pytest.raises(ValueError, match="concurrent or blocking"):
         rebuild_concurrently()
+
+
+def test_delete_all_waits_for_a_search_index_build_instead_of_deadlocking(db_url):
+    import threading
+
+    from pipelines.catalog import products as catalog
+    from pipelines.db.search_indexes import no_index_build
+
+    catalog.create_product(db_url, "A-1", "Alpha")
+    deleted = []
+    with no_index_build(db_url):  # as an index build holds it
+        worker = threading.Thread(target=lambda: deleted.append(catalog.delete_all_products(db_url)))
+        worker.start()
+        time.sleep(1)
+        assert deleted == [] and worker.is_alive()  # waiting, not failing
+    worker.join(30)
+    assert deleted == [1]

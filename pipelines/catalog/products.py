@@ -21,6 +21,7 @@ from pipelines.catalog.events import (
 from pipelines.catalog.product_rules import clean_price, first_problem
 from pipelines.catalog.sku import normalize_sku
 from pipelines.db.connection import connect
+from pipelines.db.search_indexes import no_index_build
 from pipelines.db.sql_files import query, with_parts
 
 COUNT_CAP = 10_000
@@ -296,8 +297,8 @@ def delete_product(url: str, product_id: int) -> dict:
 
 
 def delete_all_products(url: str) -> int:
-    """Delete every product; returns how many there were."""
-    with connect(url) as conn, conn.transaction():
+    """Delete every product; returns how many there were (waits for a search index build to end)."""
+    with no_index_build(url), connect(url) as conn, conn.transaction():
         # Take the table lock first so the count is the number deleted.
         conn.execute(query("products/lock_table"))
         deleted = conn.execute(query("products/total")).fetchone()["n"]

@@ -10,6 +10,7 @@ imports keep them and pay per row.
 """
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -23,6 +24,7 @@ from pipelines.db.sql_files import query, with_table
 # whole table; below this many changed rows it is never worth it.
 REBUILD_SHARE = 0.3
 REBUILD_MIN_ROWS = 20_000
+LOCK_POLL_SECONDS = 0.2
 
 
 def worth_rebuilding(changed_rows: int, table_rows: int) -> bool:
@@ -44,11 +46,24 @@ def _run_each(conn: psycopg.Connection, name: str, **parts: str) -> None:
 def _index_session(url: str) -> Iterator[psycopg.Connection]:
     """A connection holding the lock that lets one session at a time change the indexes."""
     with connect(url, autocommit=True) as conn:
-        conn.execute(query("search_indexes/lock"))
+        while not conn.execute(query("search_indexes/lock")).fetchone()["locked"]:
+            time.sleep(LOCK_POLL_SECONDS)
         try:
             yield conn
         finally:
             conn.execute(query("search_indexes/unlock"))
+
+
+@contextmanager
+def no_index_build(url: str) -> Iterator[None]:
+    """Wait until no search index is being built, and keep builds out meanwhile.
+
+    For statements that need the table to themselves (delete all's TRUNCATE):
+    run beside a CREATE INDEX CONCURRENTLY, such a statement and the build
+    wait for each other, and PostgreSQL fails one of them as a deadlock.
+    """
+    with _index_session(url):
+        yield
 
 
 def drop_search_indexes(url: str) -> None:
