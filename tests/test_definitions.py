@@ -37,3 +37,18 @@ def test_the_code_location_has_the_job_and_both_sensors():
     ]
     for name in ("landing_folder_sensor", "landing_bucket_sensor"):
         assert defs.resolve_sensor_def(name).job_name == "import_products"
+
+
+def test_the_bucket_sensor_runs_by_default_only_where_a_bucket_is_configured(monkeypatch):
+    import importlib
+
+    import dagster as dg
+
+    import pipelines.defs.bucket_sensor as module
+
+    monkeypatch.delenv("LANDING_URL", raising=False)
+    assert importlib.reload(module).landing_bucket_sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    monkeypatch.setenv("LANDING_URL", "s3://bucket/landing/")
+    assert importlib.reload(module).landing_bucket_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    monkeypatch.delenv("LANDING_URL")
+    importlib.reload(module)

@@ -42,7 +42,8 @@ def history() -> list[dict]:
         st.info("No imports yet. Upload a file on the Import page or drop one into the landing folder.")
         return []
     st.dataframe(history_rows(imports), hide_index=True, key="history")
-    finished = [r for r in imports if r["status"] == "succeeded" and r["finished_at"] and r["started_at"]]
+    # Oldest first, in id order: the chart keeps this order (not the ids sorted as text).
+    finished = [r for r in reversed(imports) if r["status"] == "succeeded" and r["finished_at"] and r["started_at"]]
     if finished:
         chart = pl.DataFrame(
             {
@@ -54,7 +55,7 @@ def history() -> list[dict]:
             }
         )
         st.caption("Throughput of successful imports (rows per second)")
-        st.bar_chart(chart, x="import", y="rows per second", height=220)
+        st.bar_chart(chart, x="import", y="rows per second", height=220, sort=False)
     return imports
 
 

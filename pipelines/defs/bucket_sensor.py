@@ -6,6 +6,7 @@ from pipelines.defs.import_job import import_products
 from pipelines.defs.resources import BucketResource
 from pipelines.defs.run_config import import_run_request
 from pipelines.importing.bucket import s3_client, scan_bucket
+from pipelines.settings import landing_url
 
 INTERVAL_SECONDS = 5
 
@@ -13,8 +14,9 @@ INTERVAL_SECONDS = 5
 @dg.sensor(
     job=import_products,
     minimum_interval_seconds=INTERVAL_SECONDS,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts one import per new CSV object under LANDING_URL (s3://bucket/prefix).",
+    # Shown as running in the Dagster UI only where bucket landing is configured.
+    default_status=dg.DefaultSensorStatus.RUNNING if landing_url() else dg.DefaultSensorStatus.STOPPED,
+    description="Starts one import per new CSV or .xlsx object under LANDING_URL (s3://bucket/prefix).",
 )
 def landing_bucket_sensor(context: dg.SensorEvaluationContext, bucket: BucketResource):
     if not bucket.landing_url:

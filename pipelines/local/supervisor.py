@@ -59,6 +59,9 @@ def child_commands(host: str, dagster_host: str, dagster_port: int, app_port: in
             "true",
             "--browser.gatherUsageStats",
             "false",
+            # No "Deploy" button or developer menu for the app's users.
+            "--client.toolbarMode",
+            "minimal",
         ],
     }
 
