@@ -72,9 +72,9 @@ class Mapping:
     def from_json(cls, value: dict | None) -> "Mapping":
         value = value or {}
         return cls(
-            columns={k: v for k, v in (value.get("columns") or {}).items() if v},
-            sheet=value.get("sheet") or "",
-            profile=value.get("profile") or "",
+            columns={str(k): str(v) for k, v in (value.get("columns") or {}).items() if v},
+            sheet=str(value.get("sheet") or ""),
+            profile=str(value.get("profile") or ""),
         )
 
     def describe(self) -> str:

@@ -57,11 +57,7 @@ def load_profile(name: str) -> Mapping | None:
         body = json.loads(path.read_text())
         if not isinstance(body, dict) or not isinstance(body.get("columns", {}), dict):
             raise ValueError("expected an object with a 'columns' object")
-        return Mapping(
-            columns={str(k): str(v) for k, v in body.get("columns", {}).items() if v},
-            sheet=str(body.get("sheet") or ""),
-            profile=name,
-        )
+        return Mapping.from_json({**body, "profile": name})
     except (ValueError, UnicodeDecodeError) as error:
         raise FileRefused(f"Profile '{name}' ({path}) cannot be read: {shorten(str(error))}") from None
 

@@ -26,7 +26,6 @@ from pipelines.importing.csv_records import (
 from pipelines.importing.excel_records import ParsedSheet, SheetBlock, is_workbook, parse_workbook
 
 COLUMNS = FIELDS
-TEXT_FIELDS_AND_PRICE = ("sku", "name", "description", "price")
 REJECT_COLUMNS = ("line", "reason", "sku", "name", "description", "price", "raw")
 
 # Spreadsheet programs run a cell that starts with one of these as a formula.
@@ -192,9 +191,7 @@ def check_records(
     reason = pl.lit(None, dtype=pl.String)
     for i, (_, message) in reversed(list(enumerate(rules))):
         reason = pl.when(pl.col("rule") == i).then(message).otherwise(reason)
-    rejects = checked.filter(pl.col("rule").is_not_null()).select(
-        "line", "last_line", reason.alias("reason"), *TEXT_FIELDS_AND_PRICE
-    )
+    rejects = checked.filter(pl.col("rule").is_not_null()).select("line", "last_line", reason.alias("reason"), *COLUMNS)
     rejects = _with_raw(block, rejects)
     if block.too_long.height:
         too_long = block.too_long.select(
@@ -206,7 +203,7 @@ def check_records(
                 "line",
                 "last_line",
             ),
-            **{column: pl.lit(None, dtype=pl.String) for column in TEXT_FIELDS_AND_PRICE},
+            **{column: pl.lit(None, dtype=pl.String) for column in COLUMNS},
         )
         rejects = pl.concat([rejects, _with_raw(block, too_long, RAW_SHOWN_OF_TOO_LONG)]).sort("line")
     valid = checked.filter(pl.col("rule").is_null()).select(

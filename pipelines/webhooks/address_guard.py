@@ -39,6 +39,14 @@ def blocked_reason(address: str) -> str | None:
     return None
 
 
+def first_blocked(addresses) -> tuple[str, str] | None:
+    """The first of `addresses` webhooks may not reach, with the reason, or None."""
+    for address in addresses:
+        if reason := blocked_reason(address):
+            return address, reason
+    return None
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """An httpcore network backend that connects only to allowed addresses."""
 
@@ -52,10 +60,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         except socket.gaierror as error:
             raise httpcore.ConnectError(f"DNS lookup of {host} failed: {error.strerror}") from None
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
-        if not self.allow_private:
-            for address in addresses:
-                if reason := blocked_reason(address):
-                    raise BlockedAddress(f"{host} resolves to {address} ({reason}); webhooks may not reach it")
+        if not self.allow_private and (blocked := first_blocked(addresses)):
+            address, reason = blocked
+            raise BlockedAddress(f"{host} resolves to {address} ({reason}); webhooks may not reach it")
         last_error: Exception | None = None
         for address in addresses:
             try:

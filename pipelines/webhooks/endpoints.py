@@ -10,7 +10,7 @@ from pipelines.catalog.events import EVENT_TYPES
 from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
 from pipelines.settings import WebhookSettings
-from pipelines.webhooks.address_guard import blocked_reason
+from pipelines.webhooks.address_guard import first_blocked
 from pipelines.webhooks.sender import Attempt, make_client, send
 from pipelines.webhooks.signing import event_body, new_secret
 
@@ -110,12 +110,12 @@ def private_target_warning(target: str, settings: WebhookSettings | None = None)
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
     except (socket.gaierror, UnicodeError):
         return None  # a name that does not resolve now is reported when a delivery tries it
-    for address in sorted(addresses):
-        if reason := blocked_reason(address):
-            return (
-                f"{host} resolves to {address} ({reason}): deliveries to it are refused unless "
-                "WEBHOOK_ALLOW_PRIVATE=1 is set (for local testing; see README, Webhooks)."
-            )
+    if blocked := first_blocked(sorted(addresses)):
+        address, reason = blocked
+        return (
+            f"{host} resolves to {address} ({reason}): deliveries to it are refused unless "
+            "WEBHOOK_ALLOW_PRIVATE=1 is set (for local testing; see README, Webhooks)."
+        )
     return None
 
 
