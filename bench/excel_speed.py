@@ -12,18 +12,16 @@ Results: bench/results/excel_speed_pg<major version>.json.
 
 import argparse
 import csv
-import json
 import os
 import platform
 import statistics
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import xlsxwriter
 
-from bench.import_speed import RESULTS, FreshDatabase, contender, server_version
+from bench.import_speed import RESULTS, FreshDatabase, contender, server_version, write_server_results
 from pipelines.db import connection
 from pipelines.importing.sample import write_sample
 
@@ -81,24 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{item['rows_per_second']:9,} {item['peak_mb']:8.0f}"
         )
     print(f"\nxlsx / csv: {ratio}x")
-    args.results.mkdir(parents=True, exist_ok=True)
-    major = server_version(server_url).split(".")[0]
-    target = args.results / f"excel_speed_pg{major}.json"
-    target.write_text(
-        json.dumps(
-            {
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": machine,
-                "rows": args.rows,
-                "repeat": args.repeat,
-                "results": summary,
-                "xlsx_over_csv": ratio,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    print(f"wrote {target}")
+    figures = {"rows": args.rows, "repeat": args.repeat, "results": summary, "xlsx_over_csv": ratio}
+    write_server_results(args.results, "excel_speed", server_url, machine, figures)
     return 0
 
 

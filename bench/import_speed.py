@@ -179,6 +179,16 @@ def server_version(url: str) -> str:
         return conn.execute("SHOW server_version").fetchone()[0]
 
 
+def write_server_results(results: Path, stem: str, server_url: str, machine: str, figures: dict) -> Path:
+    """`figures` with the date and machine as results/<stem>_pg<major>.json (one file per server)."""
+    results.mkdir(parents=True, exist_ok=True)
+    target = results / f"{stem}_pg{server_version(server_url).split('.')[0]}.json"
+    body = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine, **figures}
+    target.write_text(json.dumps(body, indent=2) + "\n")
+    print(f"wrote {target}")
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.import_speed", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=500_000)

@@ -17,7 +17,6 @@ same machine). Results: bench/results/responsiveness_pg<major>.json.
 """
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -26,11 +25,10 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.import_speed import RESULTS, FreshDatabase, contender, server_version
+from bench.import_speed import RESULTS, FreshDatabase, contender, server_version, write_server_results
 from pipelines.catalog import products as catalog
 from pipelines.db import connection
 from pipelines.importing.import_runs import recent_imports
@@ -155,26 +153,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:22} {item['idle_p50_ms']:9.1f} {item['idle_p99_ms']:9.1f} {item['loaded_p50_ms']:9.1f} "
             f"{item['loaded_p99_ms']:9.1f} {item['p99_ratio']:6.1f} {item['samples_loaded']:7}"
         )
-    args.results.mkdir(parents=True, exist_ok=True)
-    major = server_version(server_url).split(".")[0]
-    target = args.results / f"responsiveness_pg{major}.json"
-    target.write_text(
-        json.dumps(
-            {
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": machine,
-                "rows": args.rows,
-                "seed_rows": args.seed_rows,
-                "import_seconds": round(result["seconds"], 1),
-                "import_stages": result["stages"],
-                "webhook_attempts_timed_out": hanging,
-                "calls": summary,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    print(f"wrote {target}")
+    figures = {
+        "rows": args.rows,
+        "seed_rows": args.seed_rows,
+        "import_seconds": round(result["seconds"], 1),
+        "import_stages": result["stages"],
+        "webhook_attempts_timed_out": hanging,
+        "calls": summary,
+    }
+    write_server_results(args.results, "responsiveness", server_url, machine, figures)
     return 0
 
 
