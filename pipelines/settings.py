@@ -91,12 +91,14 @@ class ReadLimits:
 
 @dataclass(frozen=True)
 class Listen:
-    """Where `up` serves: BIND_HOST for the app, DAGSTER_HOST for Dagster's UI."""
+    """Where `up` serves: BIND_HOST for the app, DAGSTER_HOST for Dagster's UI, API_HOST for the HTTP API."""
 
     host: str = LOOPBACK
     dagster_host: str = LOOPBACK
     dagster_port: int = 3000
     app_port: int = 8501
+    api_host: str = LOOPBACK
+    api_port: int = 8000
 
     @classmethod
     def from_env(cls) -> "Listen":
@@ -107,7 +109,15 @@ class Listen:
             dagster_host=_text("DAGSTER_HOST", LOOPBACK),
             dagster_port=int(_text("DAGSTER_PORT", "3000")),
             app_port=int(_text("APP_PORT", "8501")),
+            # Beyond this machine only with an API token (access/tokens.py).
+            api_host=_text("API_HOST", LOOPBACK),
+            api_port=int(_text("API_PORT", "8000")),
         )
+
+
+def max_upload_bytes() -> int:
+    """The largest file the HTTP API accepts in one upload (413 beyond)."""
+    return int(_text("MAX_UPLOAD_BYTES") or 2 << 30)
 
 
 def dagster_url() -> str:

@@ -17,7 +17,8 @@ LAYERS = {
     "importing": 3,
     "webhooks": 3,
     "defs": 4,  # with pipelines/definitions.py, which assembles it
-    "local": 5,
+    "api": 5,
+    "local": 6,
 }
 
 

@@ -11,6 +11,8 @@ PRODUCT_DELETED = "product.deleted"
 PRODUCTS_DELETED_ALL = "products.deleted_all"
 UPLOAD_COMPLETED = "upload.completed"
 UPLOAD_FAILED = "upload.failed"
+# An import stopped on request (app, API) before its merge: nothing changed.
+UPLOAD_CANCELLED = "upload.cancelled"
 # An endpoint that kept failing was disabled (other endpoints can hear of it).
 WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 # What a webhook endpoint can subscribe to.
@@ -21,6 +23,7 @@ EVENT_TYPES = (
     PRODUCTS_DELETED_ALL,
     UPLOAD_COMPLETED,
     UPLOAD_FAILED,
+    UPLOAD_CANCELLED,
     WEBHOOK_ENDPOINT_DISABLED,
 )
 

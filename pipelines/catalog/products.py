@@ -43,6 +43,14 @@ class ProductError(ValueError):
     """A change that cannot be made; the message is for the user."""
 
 
+class ProductNotFound(ProductError):
+    pass
+
+
+class SkuTaken(ProductError):
+    """The SKU belongs to another product (SKUs are compared without regard to case)."""
+
+
 @dataclass(frozen=True)
 class ProductFilter:
     sku: str = ""
@@ -57,6 +65,8 @@ class ProductFilter:
             text = text.strip()
             if not text:
                 return None
+            if "\x00" in text:
+                raise ProductError("A filter cannot contain a NUL character.")
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             return f"%{escaped}%"
 
@@ -100,6 +110,7 @@ class ProductOrder:
         ascending = forward != self.descending
         return with_parts(
             "products/page",
+            matching=query("products/matching"),
             key=key,
             key_type=key_type,
             cmp=">" if ascending else "<",
@@ -168,7 +179,8 @@ def count_products(url: str, where: ProductFilter) -> Count:
             if estimate > EXACT_COUNT_UP_TO:
                 return Count(estimate, "estimate")
             return Count(conn.execute(query("products/total")).fetchone()["n"])
-        n = conn.execute(query("products/count"), {**where.params(), "cap": COUNT_CAP + 1}).fetchone()["n"]
+        counting = with_parts("products/count", matching=query("products/matching"))
+        n = conn.execute(counting, {**where.params(), "cap": COUNT_CAP + 1}).fetchone()["n"]
     return Count(min(n, COUNT_CAP), "exact" if n <= COUNT_CAP else "at_least")
 
 
@@ -203,7 +215,7 @@ def _write(conn: psycopg.Connection, query_name: str, sku: str, params: dict) ->
     try:
         return conn.execute(query(query_name), params).fetchone()
     except psycopg.errors.UniqueViolation:
-        raise ProductError(f"SKU '{sku}' was just taken by another change; reload and try again.") from None
+        raise SkuTaken(f"SKU '{sku}' was just taken by another change; reload and try again.") from None
 
 
 def _json_value(value):
@@ -225,7 +237,7 @@ def create_product(
     with connect(url) as conn, conn.transaction():
         owner = _sku_taken(conn, key, None)
         if owner:
-            raise ProductError(_clash_message(sku, owner))
+            raise SkuTaken(_clash_message(sku, owner))
         row = _write(
             conn,
             "products/insert",
@@ -251,10 +263,10 @@ def update_product(
     with connect(url) as conn, conn.transaction():
         previous = conn.execute(query("products/lock"), {"id": product_id}).fetchone()
         if previous is None:
-            raise ProductError(f"Product #{product_id} no longer exists.")
+            raise ProductNotFound(f"Product #{product_id} no longer exists.")
         owner = _sku_taken(conn, key, product_id)
         if owner:
-            raise ProductError(_clash_message(sku, owner))
+            raise SkuTaken(_clash_message(sku, owner))
         row = _write(
             conn,
             "products/update",
@@ -280,7 +292,7 @@ def update_product(
 def set_active(url: str, product_id: int, active: bool) -> dict:
     product = get_product(url, product_id)
     if product is None:
-        raise ProductError(f"Product #{product_id} no longer exists.")
+        raise ProductNotFound(f"Product #{product_id} no longer exists.")
     return update_product(
         url, product_id, product["sku"], product["name"], product["description"], active, product["price"]
     )
@@ -290,7 +302,7 @@ def delete_product(url: str, product_id: int) -> dict:
     with connect(url) as conn, conn.transaction():
         row = conn.execute(query("products/delete"), {"id": product_id}).fetchone()
         if row is None:
-            raise ProductError(f"Product #{product_id} no longer exists.")
+            raise ProductNotFound(f"Product #{product_id} no longer exists.")
         conn.execute(query("products/tombstone"), {"sku_key": row["sku_key"]})
         record_event(conn, PRODUCT_DELETED, {"product": product_payload(row)}, None)
     return row

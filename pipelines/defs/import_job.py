@@ -52,7 +52,9 @@ def _claim_import(url: str, config: ImportConfig) -> tuple[int, str]:
     if config.import_id:
         return config.import_id, config.source
     if queued := queued_import_for(url, config.path):
-        return queued["id"], queued["source"]  # an upload from the app
+        if queued["status"] == "cancelled":
+            raise dg.Failure(description=f"Import {queued['id']} was cancelled before its run started.")
+        return queued["id"], queued["source"]  # an upload from the app or the API
     name = S3Location.parse(config.path).name if is_s3(config.path) else Path(config.path).name
     return create_import(url, name, config.path, config.source), config.source
 

@@ -54,6 +54,10 @@ PROGRESS_COUNTS = (
 )
 
 
+class ImportCancelled(Exception):
+    """Someone asked this import to stop (imports/request_cancel.sql); nothing was merged."""
+
+
 def create_import(url: str, file_name: str, file_path: str | None, source: str, mapping: dict | None = None) -> int:
     """A queued import; `mapping` is columns.Mapping.as_json() of the columns the user chose."""
     with connect(url) as conn:
@@ -151,7 +155,8 @@ class ImportTracker:
         self._stage_started = monotonic()
 
     def progress(self, stage: str, fraction: float = 0.0, rows_processed: int = 0, **counts) -> None:
-        """Report that `stage` is `fraction` (0..1) done, with any counts now known."""
+        """Report that `stage` is `fraction` (0..1) done, with any counts now known;
+        raises ImportCancelled once the import has been asked to stop."""
         self._update(stage, fraction, rows_processed, None, counts)
 
     def stage_done(self, stage: str, rows_processed: int = 0, **counts) -> float:
@@ -173,7 +178,9 @@ class ImportTracker:
             rows_processed=rows_processed,
             stage_seconds=json.dumps(seconds) if seconds else None,
         )
-        self._connection().execute(query("imports/progress"), params)
+        row = self._connection().execute(query("imports/progress"), params).fetchone()
+        if row and row["cancel_requested"]:
+            raise ImportCancelled(f"Import {self.import_id} was cancelled on request; nothing was imported.")
 
     def __enter__(self) -> "ImportTracker":
         return self

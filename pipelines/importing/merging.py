@@ -89,7 +89,8 @@ def merge_import(
         ).fetchone()
         if summary is None:
             raise ImportNoLongerRunning(
-                f"Import {import_id} is no longer running (it was marked failed meanwhile); its merge was rolled back."
+                f"Import {import_id} is no longer running (it was cancelled, or marked failed meanwhile); "
+                "its merge was rolled back."
             )
         event = upload_event(import_id, summary)
         event_id = record_event(conn, UPLOAD_COMPLETED, event, import_id)

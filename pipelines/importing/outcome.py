@@ -4,7 +4,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from pipelines.catalog.events import UPLOAD_FAILED, record_event, upload_event
+from pipelines.catalog.events import UPLOAD_CANCELLED, UPLOAD_FAILED, record_event, upload_event
 from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
 from pipelines.importing.bucket import S3Location, is_s3, move_object, s3_client
@@ -17,6 +17,7 @@ from pipelines.settings import Folders
 # Files from these sources were handed to us and are moved when done; a file
 # named on the command line stays where its owner keeps it.
 MOVED_SOURCES = {"folder", "upload", "bucket"}
+CANCELLED = "Cancelled on request before its merge; nothing was imported."
 
 
 def file_digest(path: Path) -> str:
@@ -70,24 +71,43 @@ def finish_import(url: str, import_id: int, origin: str, source: str, folders: F
     return final
 
 
-def fail_import(url: str, import_id: int, error: str, origin: str | None, source: str, folders: Folders) -> bool:
-    """Record that an import failed before its merge committed.
+def fail_import(
+    url: str,
+    import_id: int,
+    error: str,
+    origin: str | None,
+    source: str,
+    folders: Folders,
+    only_if: tuple[str, ...] = ("queued", "running"),
+) -> bool:
+    """Record that an import failed, or was cancelled, before its merge committed.
 
-    The import row and its upload.failed event are written together, with
-    where the file went; an import whose merge already committed is left as
-    succeeded (returns False). The file goes to failed/; only the import's
-    staging table and work folder (rebuilt from the file on a retry) go.
+    The import row and its upload.failed (upload.cancelled) event are written
+    together, with where the file went; an import whose merge already
+    committed is left as succeeded, and one that has ended is left as it
+    ended (returns False; `only_if` narrows the statuses acted on). An import asked to cancel ends cancelled, whatever
+    stopped it. The file goes to failed/ (kept for a retry); only the
+    import's staging table and work folder (rebuilt from the file) go.
     """
     error = shorten(error, 2000)  # a message may quote a file's content: keep it readable
     with connect(url) as conn, conn.transaction():
-        row = conn.execute(query("imports/get"), {"import_id": import_id}).fetchone()
-        if row is None or row["status"] == "succeeded":
+        row = conn.execute(query("imports/lock"), {"import_id": import_id}).fetchone()
+        if row is None or row["status"] not in only_if:
             return False
+        cancelled = row["cancel_requested_at"] is not None
         moved = archive(origin, source, "failed", import_id, folders) if origin else None
         summary = conn.execute(
-            query("imports/fail"), {"import_id": import_id, "error": error, "file_path": moved}
+            query("imports/fail"),
+            {
+                "import_id": import_id,
+                "status": "cancelled" if cancelled else "failed",
+                "error": CANCELLED if cancelled else error,
+                "file_path": moved,
+            },
         ).fetchone()
-        record_event(conn, UPLOAD_FAILED, upload_event(import_id, summary), import_id)
+        record_event(
+            conn, UPLOAD_CANCELLED if cancelled else UPLOAD_FAILED, upload_event(import_id, summary), import_id
+        )
     drop_staging(url, import_id)
     remove_work(work_folder(folders.work, import_id))
     return True

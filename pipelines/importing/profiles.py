@@ -86,3 +86,22 @@ def profile_of(path: Path, landing: Path) -> str:
     except ValueError:
         return ""
     return parts[0] if len(parts) == 2 and valid_profile_name(parts[0]) else ""
+
+
+def chosen_mapping(profile: str = "", pairs: list[str] | tuple = (), sheet: str = "") -> Mapping | None:
+    """The columns a user chose by name (the CLI's and the API's --profile, --map
+    FIELD=HEADER, --sheet): a profile, overridden field by field. None: recognize
+    the header. ValueError (FileRefused for a broken profile) names the problem."""
+    base = Mapping()
+    if profile:
+        base = load_profile(profile)
+        if base is None:
+            raise ValueError(f"there is no profile '{shorten(profile, 60)}' (see README, Column mapping)")
+    columns = dict(base.columns)
+    for given in pairs:
+        product_field, separator, header_name = given.partition("=")
+        if not separator or not header_name.strip():
+            raise ValueError(f'map {shorten(given, 60)!r}: write FIELD=HEADER, e.g. sku="Item No."')
+        columns[product_field.strip().lower()] = header_name.strip()
+    mapping = Mapping(columns=columns, sheet=sheet or base.sheet, profile=base.profile if not pairs else "")
+    return None if mapping.empty else mapping

@@ -16,22 +16,9 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _mapping(args: argparse.Namespace):
     """The columns chosen with --profile, --map and --sheet (None: recognize the header)."""
-    from pipelines.importing.columns import Mapping
-    from pipelines.importing.profiles import load_profile
+    from pipelines.importing.profiles import chosen_mapping
 
-    base = Mapping()
-    if args.profile:
-        base = load_profile(args.profile)
-        if base is None:
-            raise ValueError(f"there is no profile '{args.profile}' (see README, Column mapping)")
-    columns = dict(base.columns)
-    for given in args.map:
-        product_field, separator, header_name = given.partition("=")
-        if not separator or not header_name.strip():
-            raise ValueError(f'--map {given!r}: write FIELD=HEADER, e.g. --map sku="Item No."')
-        columns[product_field.strip().lower()] = header_name.strip()
-    mapping = Mapping(columns=columns, sheet=args.sheet or base.sheet, profile=base.profile if not args.map else "")
-    return None if mapping.empty else mapping
+    return chosen_mapping(args.profile or "", args.map, args.sheet or "")
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -77,6 +64,61 @@ def _webhooks(args: argparse.Namespace) -> int:
     return run_worker(url)
 
 
+def _api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from pipelines.access.password import AccessError
+    from pipelines.access.tokens import check_api_bind
+    from pipelines.api.app import create_app
+    from pipelines.db import connection, migrations
+    from pipelines.settings import Listen
+
+    listen = Listen.from_env()
+    url = connection.resolve_url()
+    migrations.migrate(url)
+    try:
+        check_api_bind(url, listen.api_host)
+    except AccessError as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
+    uvicorn.run(create_app(url), host=listen.api_host, port=listen.api_port, log_level="warning", access_log=False)
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from pipelines.access import tokens
+    from pipelines.db import connection, migrations
+
+    url = connection.resolve_url()
+    migrations.migrate(url)
+    if args.action == "create":
+        try:
+            row, token = tokens.create_token(url, args.name)
+        except tokens.TokenError as problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
+        print(token)
+        print(
+            f"API token '{row['name']}' created; it is shown only now. Send it as: Authorization: Bearer <token>",
+            file=sys.stderr,
+        )
+        return 0
+    if args.action == "revoke":
+        if not tokens.revoke_token(url, args.name):
+            print(f"error: there is no live token called '{args.name}'", file=sys.stderr)
+            return 1
+        print(f"Revoked API token '{args.name}'.")
+        return 0
+    rows = tokens.list_tokens(url)
+    for row in rows:
+        state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "live"
+        used = f"last used {row['last_used_at']:%Y-%m-%d %H:%M}" if row["last_used_at"] else "never used"
+        print(f"{row['name']}\t{state}\tcreated {row['created_at']:%Y-%m-%d %H:%M}\t{used}")
+    if not rows:
+        print("No API tokens: the API answers on this machine only.")
+    return 0
+
+
 def _hash_password(args: argparse.Namespace) -> int:
     import getpass
 
@@ -100,7 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="product-importer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    up = commands.add_parser("up", help="start the database, Dagster (:3000) and the admin app (:8501)")
+    from pipelines.settings import Listen
+
+    ports = Listen.from_env()
+    up = commands.add_parser(
+        "up",
+        help=f"start the database, Dagster (:{ports.dagster_port}), the admin app (:{ports.app_port}) "
+        f"and the HTTP API (:{ports.api_port})",
+    )
     up.set_defaults(handler=_up)
 
     run = commands.add_parser("import", help="import one CSV or .xlsx file now and print a summary")
@@ -126,6 +175,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     webhooks = commands.add_parser("webhooks", help="run the webhook delivery worker (up starts one)")
     webhooks.set_defaults(handler=_webhooks)
+
+    api = commands.add_parser("api", help="serve the HTTP API on API_HOST:API_PORT (up starts it)")
+    api.set_defaults(handler=_api)
+
+    token = commands.add_parser("token", help="create, list or revoke HTTP API tokens")
+    token_actions = token.add_subparsers(dest="action", required=True)
+    for action, helptext in (("create", "print a new token called NAME"), ("revoke", "revoke the token called NAME")):
+        chosen = token_actions.add_parser(action, help=helptext)
+        chosen.add_argument("name", metavar="NAME")
+    token_actions.add_parser("list", help="list tokens (never the tokens themselves)")
+    token.set_defaults(handler=_token)
 
     hashing = commands.add_parser("hash-password", help="print ADMIN_PASSWORD_HASH for a password (read from stdin)")
     hashing.set_defaults(handler=_hash_password)

@@ -1,4 +1,4 @@
-"""`product-importer up`: database, schema, Dagster and the admin app.
+"""`product-importer up`: database, schema, Dagster, the admin app and the HTTP API.
 
 Each child runs in its own session (process group) so that stopping `up`
 stops everything they spawned too: `dagster dev` starts a webserver, a daemon
@@ -22,6 +22,7 @@ from typing import IO
 import psutil
 
 from pipelines.access.password import AccessError, check_bind
+from pipelines.access.tokens import check_api_bind
 from pipelines.db import connection, embedded_db, migrations
 from pipelines.importing.recovery import recover
 from pipelines.local.dagster_home import ensure_dagster_home
@@ -47,6 +48,7 @@ def child_commands(host: str, dagster_host: str, dagster_port: int, app_port: in
             str(dagster_port),
         ],
         "webhooks": [_bin("product-importer"), "webhooks"],
+        "api": [_bin("product-importer"), "api"],  # API_HOST / API_PORT from the environment
         "app": [
             _bin("streamlit"),
             "run",
@@ -131,6 +133,7 @@ def busy_ports(listen: Listen) -> list[str]:
     for what, host, port, setting in (
         ("the Dagster UI", listen.dagster_host, listen.dagster_port, "DAGSTER_PORT"),
         ("the admin app", listen.host, listen.app_port, "APP_PORT"),
+        ("the HTTP API", listen.api_host, listen.api_port, "API_PORT"),
     ):
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -169,6 +172,7 @@ def run_up() -> int:
     try:
         url = connection.resolve_url()
         applied = migrations.migrate(url)
+        check_api_bind(url, listen.api_host)
         if recovered := recover(url, Folders.from_env().create()):
             print(f"Recovered what a crash left: {recovered.describe()}", flush=True)
         home = ensure_dagster_home()
@@ -190,6 +194,7 @@ def run_up() -> int:
         print(
             f"Dagster UI:  http://{dagster_host}:{dagster_port}\n"
             f"Admin app:   http://{host}:{app_port}\n"
+            f"HTTP API:    http://{listen.api_host}:{listen.api_port} (reference at /docs)\n"
             f"Drop CSV files into {Folders.from_env().landing}. Ctrl-C stops everything.",
             flush=True,
         )
@@ -202,6 +207,9 @@ def run_up() -> int:
             time.sleep(0.5)
     except _Stop:
         pass
+    except AccessError as refused:
+        print(f"error: {refused}", file=sys.stderr, flush=True)
+        code = 2
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)

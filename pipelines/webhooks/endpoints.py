@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import psycopg
+
 from pipelines.catalog.events import EVENT_TYPES
 from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
@@ -17,6 +19,10 @@ from pipelines.webhooks.signing import event_body, new_secret
 
 class EndpointError(ValueError):
     """An endpoint setting that cannot be saved; the message is for the user."""
+
+
+class EndpointNotFound(EndpointError):
+    pass
 
 
 def check_url(url: str) -> str:
@@ -84,7 +90,7 @@ def update_endpoint(
         before = conn.execute(query("webhooks/endpoint_get"), {"id": endpoint_id}).fetchone()
         row = conn.execute(query("webhooks/endpoint_update"), params).fetchone()
         if row is None:
-            raise EndpointError(f"Endpoint #{endpoint_id} no longer exists.")
+            raise EndpointNotFound(f"Endpoint #{endpoint_id} no longer exists.")
         if enabled and not before["enabled"]:
             conn.execute(
                 query(f"webhooks/backlog_{'resume' if backlog == 'deliver' else 'drop'}"), {"endpoint_id": endpoint_id}
@@ -124,9 +130,10 @@ def rotate_secret(url: str, endpoint_id: int) -> dict:
         return conn.execute(query("webhooks/endpoint_secret"), {"id": endpoint_id, "secret": new_secret()}).fetchone()
 
 
-def delete_endpoint(url: str, endpoint_id: int) -> None:
+def delete_endpoint(url: str, endpoint_id: int) -> bool:
+    """Delete an endpoint and its deliveries; False if there was none."""
     with connect(url) as conn:
-        conn.execute(query("webhooks/endpoint_delete"), {"id": endpoint_id})
+        return conn.execute(query("webhooks/endpoint_delete"), {"id": endpoint_id}).fetchone() is not None
 
 
 def attempt_params(delivery: dict, attempt_number: int, attempt: Attempt) -> dict:
@@ -151,7 +158,7 @@ def test_endpoint(url: str, endpoint_id: int, settings: WebhookSettings | None =
     settings = settings or WebhookSettings.from_env()
     endpoint = get_endpoint(url, endpoint_id)
     if endpoint is None:
-        raise EndpointError(f"Endpoint #{endpoint_id} no longer exists.")
+        raise EndpointNotFound(f"Endpoint #{endpoint_id} no longer exists.")
     message_id = f"msg_test_{uuid.uuid4().hex}"
     body = event_body("webhook.test", datetime.now(UTC), {"endpoint_id": endpoint_id, "test": True})
 
@@ -177,7 +184,9 @@ def delivery_log(
 
 def redeliver(url: str, event_id: int, endpoint_id: int) -> int:
     """Queue a past event for an endpoint again, due now; returns the delivery id."""
-    with connect(url) as conn:
-        return conn.execute(query("webhooks/redeliver"), {"event_id": event_id, "endpoint_id": endpoint_id}).fetchone()[
-            "id"
-        ]
+    try:
+        with connect(url) as conn:
+            row = conn.execute(query("webhooks/redeliver"), {"event_id": event_id, "endpoint_id": endpoint_id})
+            return row.fetchone()["id"]
+    except psycopg.errors.ForeignKeyViolation:
+        raise EndpointNotFound(f"There is no event {event_id} or no endpoint #{endpoint_id}.") from None

@@ -1,7 +1,8 @@
--- The import failed before its merge committed: nothing in products changed.
+-- The import failed, or was cancelled, before its merge committed: nothing
+-- in products changed. %(status)s is 'failed' or 'cancelled'.
 UPDATE imports
-SET status      = 'failed',
-    stage       = 'failed',
+SET status      = %(status)s,
+    stage       = %(status)s,
     error       = %(error)s,
     file_path   = COALESCE(%(file_path)s, file_path),
     finished_at = now()

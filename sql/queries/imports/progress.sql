@@ -1,5 +1,6 @@
 -- Where the import is now; a watcher polls this row. Counts that are not
--- known yet are passed as NULL and keep their value.
+-- known yet are passed as NULL and keep their value. The caller stops the
+-- import when it has been asked to cancel.
 UPDATE imports
 SET stage              = %(stage)s,
     percent            = GREATEST(percent, %(percent)s),
@@ -17,4 +18,5 @@ SET stage              = %(stage)s,
     rows_skipped       = COALESCE(%(rows_skipped)s, rows_skipped),
     skipped_reason     = COALESCE(%(skipped_reason)s, skipped_reason),
     stage_seconds      = stage_seconds || COALESCE(%(stage_seconds)s::jsonb, '{}')
-WHERE id = %(import_id)s;
+WHERE id = %(import_id)s
+RETURNING cancel_requested_at IS NOT NULL AS cancel_requested;

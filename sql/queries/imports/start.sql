@@ -6,4 +6,4 @@ SET status         = 'running',
     started_at     = now(),
     heartbeat_at   = now(),
     dagster_run_id = %(run_id)s
-WHERE id = %(import_id)s;
+WHERE id = %(import_id)s AND status <> 'cancelled';  -- a cancelled import stays so (its run stops)

@@ -3,16 +3,11 @@
 -- column (pipelines/catalog/products.py SORT_KEYS), and the id breaks ties,
 -- so (key, id) is unique and the cursor is the last row's pair. {cmp} and
 -- {direction} are > ASC to go forward in ascending order; the caller flips
--- them to go backward or to sort descending. A filter whose parameter is
--- NULL is skipped; a pattern is an ILIKE substring match (pg_trgm indexes).
+-- them to go backward or to sort descending. The filter is
+-- products/matching.sql.
 SELECT id, sku, name, description, price, active, created_at, updated_at, {key} AS sort_value
 FROM products
-WHERE (%(sku)s::text IS NULL OR sku ILIKE %(sku)s)
-  AND (%(name)s::text IS NULL OR name ILIKE %(name)s)
-  AND (%(description)s::text IS NULL OR description ILIKE %(description)s)
-  AND (%(active)s::boolean IS NULL OR active = %(active)s)
-  AND (%(price_min)s::numeric IS NULL OR price >= %(price_min)s)
-  AND (%(price_max)s::numeric IS NULL OR price <= %(price_max)s)
+WHERE {matching}
   AND (%(cursor_id)s::bigint IS NULL OR ({key}, id) {cmp} (%(cursor_value)s::{key_type}, %(cursor_id)s))
 ORDER BY {key} {direction}, id {direction}
 LIMIT %(limit)s;

@@ -1,0 +1,330 @@
+"""The HTTP API against a real uvicorn server and a real PostgreSQL.
+
+Every route goes through the same domain functions as the app; here we see
+what a client sees: status codes, problem+json errors, pages, the event
+stream, the CSV export and its round trip, tokens.
+"""
+
+import csv
+import io
+import json
+import threading
+import time
+
+import httpx
+import pytest
+from api_server import serving
+
+from pipelines.access import tokens
+from pipelines.catalog import products as catalog
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def api(db_url, folders):
+    with serving(db_url, folders.folders()) as base, httpx.Client(base_url=base, timeout=60) as client:
+        yield client
+
+
+def problem_of(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status and body["detail"]
+    return body
+
+
+def test_products_create_read_change_delete(api):
+    created = api.post("/products", json={"sku": "MUG-1", "name": "Blue mug", "price": "12,50"})
+    assert created.status_code == 201, created.text
+    product = created.json()
+    assert created.headers["location"] == f"/products/{product['id']}"
+    assert (product["sku"], product["price"], product["active"], product["description"]) == ("MUG-1", "12.50", True, "")
+
+    assert api.get(f"/products/{product['id']}").json() == product
+    patched = api.patch(f"/products/{product['id']}", json={"active": False, "price": 13}).json()
+    assert (patched["name"], patched["active"], patched["price"]) == ("Blue mug", False, "13")
+    replaced = api.put(f"/products/{product['id']}", json={"sku": "mug-1", "name": "Red mug"}).json()
+    assert (replaced["sku"], replaced["name"], replaced["active"], replaced["price"]) == (
+        "mug-1",
+        "Red mug",
+        True,
+        None,
+    )
+
+    assert api.delete(f"/products/{product['id']}").status_code == 204
+    problem_of(api.get(f"/products/{product['id']}"), 404)
+    problem_of(api.delete(f"/products/{product['id']}"), 404)
+    problem_of(api.patch("/products/999999", json={"name": "x"}), 404)
+
+
+def test_bad_product_input_is_a_clear_problem_never_a_server_error(api):
+    api.post("/products", json={"sku": "ABC", "name": "First"}).raise_for_status()
+    clash = problem_of(api.post("/products", json={"sku": "abc", "name": "Second"}), 409)
+    assert "without regard to case" in clash["detail"]
+    missing = problem_of(api.post("/products", json={"name": "No SKU"}), 422)
+    assert missing["errors"][0]["field"] == "body.sku"
+    assert "Price" in problem_of(api.post("/products", json={"sku": "P", "name": "n", "price": "cheap"}), 422)["detail"]
+    problem_of(api.post("/products", json={"sku": "N\x00UL", "name": "n"}), 422)
+    problem_of(api.post("/products", json={"sku": "S", "name": "n", "colour": "red"}), 422)
+    problem_of(api.post("/products", content=b"{not json", headers={"content-type": "application/json"}), 422)
+    problem_of(api.get("/products", params={"name": "a\x00b"}), 422)
+    problem_of(api.get("/products", params={"price_min": "ten"}), 422)
+    problem_of(api.get("/products", params={"cursor": "bm90LWEtY3Vyc29y"}), 422)
+    problem_of(api.get(f"/products/{2**63}"), 422)
+    problem_of(api.get("/nowhere"), 404)
+
+
+def test_pages_follow_next_and_prev_links_in_any_sort(api, db_url):
+    for i in range(7):
+        catalog.create_product(db_url, f"SKU-{i}", f"Product {6 - i}", price=str(10 + i % 3))
+    for sort in ("id", "-price", "name", "-updated_at", "sku"):
+        seen, page = [], api.get("/products", params={"sort": sort, "limit": 3}).json()
+        pages = [page]
+        while page["links"].get("next"):
+            page = api.get(page["links"]["next"]).json()
+            pages.append(page)
+        seen = [p["sku"] for page in pages for p in page["items"]]
+        assert len(seen) == 7 and len(set(seen)) == 7, sort
+        assert [len(page["items"]) for page in pages] == [3, 3, 1]
+        back = api.get(pages[-1]["links"]["prev"]).json()
+        assert back["items"] == pages[1]["items"], sort
+    cheap = api.get("/products", params={"price_max": "10", "count": "true"}).json()
+    assert {p["sku"] for p in cheap["items"]} == {"SKU-0", "SKU-3", "SKU-6"}
+    assert cheap["count"] == {"value": 3, "kind": "exact"}
+    other_sort = api.get("/products", params={"limit": 3}).json()["links"]["next"]
+    problem_of(api.get(other_sort.replace("sort=id", "") + "&sort=name"), 422)
+
+
+def test_delete_all_needs_its_confirmation(api, db_url):
+    catalog.create_product(db_url, "A", "a")
+    problem_of(api.delete("/products"), 422)
+    assert api.get("/products").json()["items"]
+    assert api.delete("/products", params={"confirm": "delete-all"}).json() == {"deleted": 1}
+    assert api.get("/products").json()["items"] == []
+
+
+def test_tokens_guard_the_api_once_one_exists(api, db_url):
+    from pipelines.api import access
+
+    assert api.get("/products").status_code == 200  # no token yet: this machine may
+    row, token = tokens.create_token(db_url, "erp")
+    assert token.startswith("pi_") and token not in json.dumps(tokens.list_tokens(db_url), default=str)
+    access._configured.clear()
+    missing = problem_of(api.get("/products"), 401)
+    assert "Bearer" in missing["detail"] and api.get("/products").headers["www-authenticate"] == "Bearer"
+    problem_of(api.get("/products", headers={"Authorization": "Bearer pi_wrong"}), 401)
+    assert api.get("/products", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert api.get("/healthz").status_code == 200  # health needs no token
+    with pytest.raises(tokens.TokenError):
+        tokens.create_token(db_url, "erp")
+    assert tokens.revoke_token(db_url, "erp")
+    revoked = problem_of(api.get("/products", headers={"Authorization": f"Bearer {token}"}), 401)
+    assert "revoked" in revoked["detail"]
+    assert tokens.list_tokens(db_url)[0]["last_used_at"] is not None
+
+
+def _outward_address() -> str | None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the interface
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def test_without_tokens_only_this_machine_is_answered(db_url, folders):
+    address = _outward_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback address")
+    with serving(db_url, folders.folders(), host=address) as base:
+        refused = problem_of(httpx.get(f"{base}/products"), 403)
+        assert "token create" in refused["detail"]
+        row, token = tokens.create_token(db_url, "remote")
+        time.sleep(2.1)  # access.CONFIGURED_TTL_SECONDS
+        assert httpx.get(f"{base}/products", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        problem_of(httpx.get(f"{base}/products"), 401)
+
+
+def test_check_api_bind_refuses_a_public_address_without_tokens(db_url):
+    from pipelines.access.password import AccessError
+
+    tokens.check_api_bind(db_url, "127.0.0.1")
+    with pytest.raises(AccessError, match="token create"):
+        tokens.check_api_bind(db_url, "0.0.0.0")
+    tokens.create_token(db_url, "ci")
+    tokens.check_api_bind(db_url, "0.0.0.0")
+
+
+CSV = "sku,name,description,price\nA-1,Alpha,First,10.00\nB-2,Beta,,\nbad\nA-1,Alpha again,Last wins,11\n"
+
+
+def landed(folders) -> list:
+    return [p for p in (folders.folders().landing).iterdir() if not p.name.startswith(".")]
+
+
+def test_an_upload_over_http_imports_and_its_progress_streams_to_the_end(api, folders, run_job, products):
+    queued = api.post("/imports", files={"file": ("shop.csv", CSV.encode(), "text/csv")})
+    assert queued.status_code == 202, queued.text
+    state = queued.json()
+    assert (state["status"], state["source"], state["finished"]) == ("queued", "upload", False)
+    assert queued.headers["location"] == f"/imports/{state['id']}"
+    [path] = landed(folders)
+
+    events = []
+
+    def listen():
+        with api.stream("GET", state["links"]["events"]) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            event = {}
+            for line in stream.iter_lines():
+                if line.startswith(("id:", "event:", "data:")):
+                    key, _, value = line.partition(":")
+                    event[key] = value.strip()
+                elif not line and event:
+                    events.append(event)
+                    event = {}
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    time.sleep(0.3)
+    row = run_job(path, "upload")
+    listener.join(30)
+    assert not listener.is_alive(), "the event stream did not end with the import"
+    assert row["id"] == state["id"] and row["status"] == "succeeded"
+    ids = [int(e["id"]) for e in events]
+    assert ids == sorted(set(ids)), "event ids only grow"
+    percents = [json.loads(e["data"])["percent"] for e in events]
+    assert percents == sorted(percents) and len(events) >= 2
+    assert [e["event"] for e in events][-1] == "end" and all(e["event"] == "progress" for e in events[:-1])
+    final = json.loads(events[-1]["data"])
+    assert (final["status"], final["created"], final["rows_rejected"], final["duplicates_in_file"]) == (
+        "succeeded",
+        2,
+        1,
+        1,
+    )
+    assert products()["a-1"]["name"] == "Alpha again"
+
+    # Reconnecting after the end: the final state once more, with a later id.
+    again = api.get(state["links"]["events"], headers={"Last-Event-ID": str(ids[-1])})
+    assert "event: end" in again.text and int(again.text.split("id: ")[1].split()[0]) > ids[-1]
+
+    rejected = api.get(final["links"]["rejects"])
+    assert rejected.status_code == 200 and "bad" in rejected.text
+    listed = api.get("/imports").json()["items"]
+    assert listed[0]["id"] == state["id"] and listed[0]["finished"]
+    problem_of(api.post(f"/imports/{state['id']}/retry"), 409)
+    problem_of(api.post(f"/imports/{state['id']}/cancel"), 409)
+    problem_of(api.get("/imports/999999"), 404)
+    problem_of(api.get("/imports/999999/events"), 404)
+
+
+def test_raw_and_gzip_bodies_and_check_only(api, folders, db_url):
+    import gzip
+
+    checked = api.post("/imports", params={"check_only": "true"}, content=CSV, headers={"content-type": "text/csv"})
+    assert checked.status_code == 200, checked.text
+    result = checked.json()
+    assert (result["created"], result["rejected"], result["duplicates_in_file"]) == (2, 1, 1)
+    assert result["first_problems"][0]["line"] == 4
+    assert landed(folders) == [] and catalog.get_product(db_url, 1) is None
+
+    zipped = api.post(
+        "/imports",
+        params={"name": "feed.csv"},
+        content=gzip.compress(CSV.encode()),
+        headers={"content-type": "application/gzip"},
+    )
+    assert zipped.status_code == 202, zipped.text
+    assert [p.name for p in landed(folders)] == [f"{zipped.json()['id']}-feed.csv.gz"]
+
+
+def test_uploads_that_cannot_be_imported_are_refused_at_once(api, folders, monkeypatch):
+    unknown = problem_of(api.post("/imports", files={"file": ("x.csv", b"Item,Title\n1,a\n")}), 422)
+    assert "map=" in unknown["detail"] or "SKU" in unknown["detail"]
+    mapped = api.post(
+        "/imports", params=[("map", "sku=Item"), ("map", "name=Title")], files={"file": ("x.csv", b"Item,Title\n1,a\n")}
+    )
+    assert mapped.status_code == 202, mapped.text
+    problem_of(api.post("/imports", files={"file": ("x.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)}), 422)
+    problem_of(api.post("/imports", params={"map": "colour=Red"}, files={"file": ("x.csv", b"sku,name\n")}), 422)
+    problem_of(api.post("/imports", params={"profile": "missing"}, files={"file": ("x.csv", b"sku,name\n")}), 422)
+    problem_of(api.post("/imports", files={"other": ("x.csv", b"sku,name\n")}), 422)
+    problem_of(api.post("/imports", content=b"{}", headers={"content-type": "application/json"}), 415)
+    monkeypatch.setenv("MAX_UPLOAD_BYTES", "100")
+    big = "sku,name\n" + "".join(f"S{i},N{i}\n" for i in range(100))
+    assert (
+        "100 bytes"
+        in problem_of(api.post("/imports", content=big, headers={"content-type": "text/csv"}), 413)["detail"]
+    )
+    problem_of(api.post("/imports", files={"file": ("big.csv", big.encode())}), 413)
+    assert len(landed(folders)) == 1  # only the mapped upload
+    assert list((folders.folders().work / "uploads").iterdir()) == []
+
+
+def test_cancelling_a_queued_upload_keeps_its_file_and_announces_no_completion(api, folders, db_url):
+    state = api.post("/imports", files={"file": ("later.csv", CSV.encode())}).json()
+    cancelled = api.post(f"/imports/{state['id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["status"], cancelled.json()["finished"]) == ("cancelled", True)
+    assert landed(folders) == []
+    assert [p.name for p in folders.folders().failed.iterdir()] == [f"{state['id']}-later.csv"]
+    with catalog.connect(db_url) as conn:
+        types = [r["type"] for r in conn.execute("SELECT type FROM events WHERE import_id = %s", (state["id"],))]
+    assert types == ["upload.cancelled"]
+    problem_of(api.post(f"/imports/{state['id']}/cancel"), 409)
+    retried = api.post(f"/imports/{state['id']}/retry")
+    assert retried.status_code == 202 and retried.json()["id"] != state["id"]
+
+
+def test_a_running_import_stops_when_cancelled_and_changes_nothing(api, folders, run_job, products, tmp_path):
+    from pipelines.importing.sample import write_sample
+
+    path = write_sample(folders.folders().landing / "big.csv", 150_000, seed=3)
+    state = api.post("/imports", files={"file": ("big.csv", path.read_bytes())}).json()
+    path.unlink()
+    [landed_path] = landed(folders)
+    outcome = {}
+    runner = threading.Thread(target=lambda: outcome.update(row=run_job(landed_path, "upload")))
+    runner.start()
+    deadline = time.monotonic() + 60
+    while api.get(f"/imports/{state['id']}").json()["status"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    cancelled = api.post(f"/imports/{state['id']}/cancel").json()
+    runner.join(120)
+    assert cancelled["status"] == "cancelled" and cancelled["cancel_requested"]
+    assert outcome["row"]["status"] == "cancelled" and not outcome["row"]["run_success"]
+    assert products() == {}
+    assert [p.name for p in folders.folders().failed.iterdir()] == [landed_path.name]
+
+
+def test_export_streams_the_filtered_products_and_imports_back_unchanged(api, db_url, folders, run_job):
+    catalog.create_product(db_url, "Ünï-1", "Name, with comma", 'He said "hi"\nsecond line', price="1234,5")
+    catalog.create_product(db_url, "plain", "Plain", "", price="")
+    catalog.create_product(db_url, "other", "Other", "x", price="0.10")
+    whole = api.get("/products/export")
+    assert whole.status_code == 200 and whole.headers["content-type"].startswith("text/csv")
+    assert "attachment" in whole.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(whole.text)))
+    assert [(r["sku"], r["price"]) for r in rows] == [("Ünï-1", "1234.5"), ("plain", ""), ("other", "0.10")]
+    assert rows[0]["description"] == 'He said "hi"\nsecond line'
+    filtered = list(csv.DictReader(io.StringIO(api.get("/products/export", params={"price_min": "1"}).text)))
+    assert [r["sku"] for r in filtered] == ["Ünï-1"]
+
+    before = {p["sku"]: p for p in api.get("/products").json()["items"]}
+    path = folders.folders().landing / "export.csv"
+    path.write_bytes(whole.content)
+    row = run_job(path)
+    assert (row["status"], row["created"], row["updated"], row["unchanged"], row["rows_rejected"]) == (
+        "succeeded",
+        0,
+        0,
+        3,
+        0,
+    )
+    assert {p["sku"]: p for p in api.get("/products").json()["items"]} == before
