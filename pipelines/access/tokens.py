@@ -29,8 +29,8 @@ def _digest(token: str) -> str:
 def create_token(url: str, name: str) -> tuple[dict, str]:
     """A new live token called `name`: its row and the token itself (shown once)."""
     name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise TokenError("A token needs a name of 1 to 100 characters (who or what uses it).")
+    if not name or len(name) > 100 or not name.isprintable():
+        raise TokenError("A token needs a name of 1 to 100 printable characters (who or what uses it).")
     token = PREFIX + secrets.token_urlsafe(32)
     try:
         with connect(url) as conn:

@@ -14,6 +14,7 @@ from pipelines.api.access import require_access
 from pipelines.api.context import ApiContext
 from pipelines.api.models import Health
 from pipelines.api.problems import ApiProblem, documented
+from pipelines.api.query_names import known_query_parameters
 from pipelines.db import connection, migrations
 from pipelines.settings import Folders, database_url
 
@@ -42,7 +43,7 @@ def create_app(url: str | None = None, folders: Folders | None = None) -> FastAP
         lifespan=lifespan,
     )
     problems.install(app)
-    protected = [Depends(require_access)]
+    protected = [Depends(require_access), Depends(known_query_parameters)]
     for router in (imports.router, products.router, webhooks.router):
         app.include_router(router, dependencies=protected)
 

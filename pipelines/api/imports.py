@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipelines.api.context import ApiContext, context
 from pipelines.api.models import CheckResult, ImportList, ImportState
@@ -100,7 +101,10 @@ async def _receive(request: Request, scratch: FilePath, name: str | None) -> tup
 async def _copy_body(request: Request, content_type: str, handle, limit: int, name: str | None) -> str:
     """Write the file into `handle`; returns its name."""
     if content_type == "multipart/form-data":
-        form = await request.form(max_files=1, max_fields=20)
+        try:
+            form = await request.form(max_files=1, max_fields=20)
+        except StarletteHTTPException as unreadable:  # Starlette answers 400; it is bad input like any other
+            raise ApiProblem(422, f"The multipart body cannot be read: {unreadable.detail}") from None
         part = form.get("file")
         if not isinstance(part, UploadFile):
             raise ApiProblem(422, "Send the file as the multipart part named 'file'.")

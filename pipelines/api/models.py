@@ -203,7 +203,7 @@ class Attempt(BaseModel):
 class Redeliver(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    event_id: int = Field(ge=1)
+    event_id: int = Field(ge=1, le=2**63 - 1)
 
 
 class Queued(BaseModel):

@@ -87,10 +87,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
-        detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-        if error.status_code == 404 and detail == "Not Found":
+        status = error.status_code
+        detail = error.detail if isinstance(error.detail, str) else HTTPStatus(status).phrase
+        if status == 404 and detail == "Not Found":
             detail = f"There is no {request.url.path} here; see /docs for the API."
-        return problem(error.status_code, detail, headers=getattr(error, "headers", None))
+        if status == 400:  # a body the framework cannot parse (bad JSON, bad encoding): bad input, one status
+            status, detail = 422, f"The request body cannot be read: {detail}"
+        return problem(status, detail, headers=getattr(error, "headers", None))
 
     for kind, status in _STATUS:
 

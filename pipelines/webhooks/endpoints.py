@@ -27,6 +27,8 @@ class EndpointNotFound(EndpointError):
 
 def check_url(url: str) -> str:
     url = (url or "").strip()
+    if any(ord(c) < 33 or ord(c) == 127 for c in url):
+        raise EndpointError("The URL cannot contain spaces or control characters (encode them as %20 and so on).")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise EndpointError("The URL must start with http:// or https://.")
