@@ -328,3 +328,70 @@ def test_export_streams_the_filtered_products_and_imports_back_unchanged(api, db
         0,
     )
     assert {p["sku"]: p for p in api.get("/products").json()["items"]} == before
+
+
+def test_webhooks_over_http_create_test_log_redeliver_delete(api, db_url, monkeypatch):
+    import asyncio
+
+    from pytest_httpserver import HTTPServer
+
+    from pipelines.settings import WebhookSettings
+    from pipelines.webhooks.worker import Worker
+
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")  # the receiver is on this machine
+    receiver = HTTPServer(host="127.0.0.1", threaded=True)
+    receiver.expect_request("/hook").respond_with_data("ok")
+    receiver.start()
+    try:
+        problem_of(api.post("/webhooks/endpoints", json={"url": "ftp://x", "event_types": ["product.created"]}), 422)
+        problem_of(
+            api.post("/webhooks/endpoints", json={"url": receiver.url_for("/hook"), "event_types": ["nope"]}), 422
+        )
+        created = api.post(
+            "/webhooks/endpoints", json={"url": receiver.url_for("/hook"), "event_types": ["product.created"]}
+        )
+        assert created.status_code == 201, created.text
+        endpoint = created.json()
+        assert endpoint["secret"].startswith("whsec_") and endpoint["warning"] is None
+
+        tested = api.post(f"/webhooks/endpoints/{endpoint['id']}/test").json()
+        assert tested["succeeded"] and tested["http_status"] == 200 and tested["response_ms"] >= 0
+
+        worker = Worker(db_url, WebhookSettings(allow_private=True, poll_seconds=0.05))
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_until_complete, args=(worker.run(),), daemon=True)
+        thread.start()
+        try:
+            api.post("/products", json={"sku": "HOOK-1", "name": "Hooked"}).raise_for_status()
+            deadline = time.monotonic() + 20
+            while len(api.get("/webhooks/deliveries").json()) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            log = api.get("/webhooks/deliveries", params={"endpoint_id": endpoint["id"]}).json()
+            delivered = next(a for a in log if a["event_type"] == "product.created")
+            assert delivered["succeeded"] and delivered["http_status"] == 200
+            queued = api.post(
+                f"/webhooks/endpoints/{endpoint['id']}/redeliver", json={"event_id": delivered["event_id"]}
+            )
+            assert queued.status_code == 202, queued.text
+            while len(receiver.log) < 3 and time.monotonic() < deadline + 20:
+                time.sleep(0.05)
+        finally:
+            loop.call_soon_threadsafe(worker.stopping.set)
+            thread.join(30)
+            loop.close()
+        ids = [request.headers["webhook-id"] for request, _ in receiver.log]
+        assert len(ids) == 3 and ids[1] == ids[2]  # test, delivery, redelivery with the same webhook-id
+        problem_of(api.post(f"/webhooks/endpoints/{endpoint['id']}/redeliver", json={"event_id": 10**9}), 404)
+
+        changed = api.put(
+            f"/webhooks/endpoints/{endpoint['id']}",
+            json={"url": receiver.url_for("/hook"), "event_types": ["upload.completed"], "enabled": False},
+        ).json()
+        assert (changed["event_types"], changed["enabled"]) == (["upload.completed"], False)
+        assert [e["id"] for e in api.get("/webhooks/endpoints").json()] == [endpoint["id"]]
+        assert api.delete(f"/webhooks/endpoints/{endpoint['id']}").status_code == 204
+        problem_of(api.get(f"/webhooks/endpoints/{endpoint['id']}"), 404)
+        problem_of(api.delete(f"/webhooks/endpoints/{endpoint['id']}"), 404)
+        problem_of(api.post(f"/webhooks/endpoints/{endpoint['id']}/test"), 404)
+    finally:
+        receiver.stop()

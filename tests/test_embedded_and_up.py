@@ -100,15 +100,22 @@ def graphql(port: int, query: str) -> dict:
 
 def start_up(tmp_path: Path, project: Path | None = None, **extra_env):
     """`up` as a user starts it; from a copy of the project at `project` if given."""
-    dagster_port, app_port = free_port(), free_port()
-    env = clean_env(tmp_path, DAGSTER_PORT=str(dagster_port), APP_PORT=str(app_port), **extra_env)
+    dagster_port, app_port, api_port = free_port(), free_port(), free_port()
+    env = clean_env(
+        tmp_path, DAGSTER_PORT=str(dagster_port), APP_PORT=str(app_port), API_PORT=str(api_port), **extra_env
+    )
     command = [BIN / "product-importer", "up"]
     if project:
         env["PYTHONPATH"] = str(project)  # ahead of the installed checkout
         command = [sys.executable, "-m", "pipelines.local.cli", "up"]
     log = (tmp_path / "up.log").open("ab")
     proc = subprocess.Popen(command, env=env, cwd=project, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    wait_for(lambda: http_ok(dagster_port, "/server_info") and http_ok(app_port), 120, "Dagster and the app")
+    wait_for(
+        lambda: http_ok(dagster_port, "/server_info") and http_ok(app_port) and http_ok(api_port, "/readyz"),
+        120,
+        "Dagster, the app and the API",
+    )
+    proc.api_port = api_port
     return proc, dagster_port, app_port
 
 
@@ -255,5 +262,44 @@ def test_after_an_edit_and_reload_new_runs_run_the_new_code(tmp_path, db_url):
         rules.write_text(rules.read_text().replace('"name": "name",', '"name": "product name",'))
         graphql(dagster_port, "mutation { reloadWorkspace { __typename } }")
         assert "product name is empty" in import_and_get_reason("after.csv")
+    finally:
+        stop_up(proc, tmp_path)
+
+
+def test_cancel_over_http_terminates_the_dagster_run_and_keeps_the_file(tmp_path):
+    """Upload through the API under `up`, cancel while it validates: the Dagster run ends
+    CANCELED, the import cancelled, nothing imported, the file kept in failed/, no upload.completed."""
+    import httpx
+
+    from pipelines.importing.sample import write_sample
+
+    source = write_sample(tmp_path / "big.csv", 400_000, seed=5)
+    proc, dagster_port, _ = start_up(tmp_path)
+    try:
+        api = httpx.Client(base_url=f"http://127.0.0.1:{proc.api_port}", timeout=120)
+        with source.open("rb") as content:
+            state = api.post("/imports", files={"file": ("big.csv", content, "text/csv")}).json()
+        running = wait_for(
+            lambda: (row := api.get(f"/imports/{state['id']}").json())["status"] == "running" and row, 120, "the run"
+        )
+        started = time.monotonic()
+        cancelled = api.post(f"/imports/{state['id']}/cancel")
+        seconds = time.monotonic() - started
+        assert cancelled.status_code == 200, cancelled.text
+        final = cancelled.json()
+        assert (final["status"], final["stage"], final["created"]) == ("cancelled", "cancelled", None), final
+        run = graphql(
+            dagster_port, f'{{ runOrError(runId: "{running["dagster_run_id"]}") {{ ... on Run {{ status }} }} }}'
+        )
+        assert run["runOrError"]["status"] == "CANCELED"
+        assert api.get("/products", params={"count": "true"}).json()["count"]["value"] == 0
+        failed = list((tmp_path / "data" / "failed").iterdir())
+        assert [p.name for p in failed] == [f"{state['id']}-big.csv"] and failed[
+            0
+        ].stat().st_size == source.stat().st_size
+        with psycopg.connect(embedded_db.running_url(tmp_path / "data" / "postgres")) as conn:
+            types = [r[0] for r in conn.execute("SELECT type FROM events WHERE import_id = %s", (state["id"],))]
+        assert types == ["upload.cancelled"]
+        print(f"cancel answered in {seconds:.1f} s at stage {running['stage']}")
     finally:
         stop_up(proc, tmp_path)

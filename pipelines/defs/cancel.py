@@ -3,15 +3,15 @@
 The request is recorded first (importing/cancellation.py), so the import
 can no longer merge whatever happens next. A queued import ends at once. A
 running one is stopped through Dagster (the run ends CANCELED in its UI) and
-the import marked cancelled once its run has ended; an import run by the
-CLI stops at its next progress report. Its file is kept in failed/ for a
+the import marked cancelled once its run has ended; a run Dagster cannot
+stop (the CLI's) stops at its next progress report. Its file is kept in failed/ for a
 retry, and upload.cancelled is sent instead of upload.completed.
 """
 
 import time
 
 from pipelines.defs.run_control import run_finished, stop_run
-from pipelines.importing.cancellation import cancel_queued, request_cancel
+from pipelines.importing.cancellation import cancel_queued, request_cancel, stop_at_next_report
 from pipelines.importing.import_runs import get_import
 from pipelines.importing.outcome import CANCELLED, fail_stopped_run
 from pipelines.settings import Folders
@@ -24,8 +24,8 @@ def cancel_import(url: str, folders: Folders, import_id: int, wait_seconds: floa
     if cancel_queued(url, folders, marked):
         return get_import(url, import_id)
     run_id = marked["dagster_run_id"]
-    if run_id and marked["source"] != "cli":
-        stop_run(run_id)
+    if not (run_id and marked["source"] != "cli" and stop_run(run_id)):
+        stop_at_next_report(url, import_id)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         row = get_import(url, import_id)

@@ -1,9 +1,9 @@
 """Cancelling an import: the request, and ending an import no run has taken.
 
 A request is a mark on the import row (migration 0011): the merge refuses
-to commit for a marked import and every progress report stops its run
-(import_runs.ImportCancelled), so an import asked to stop never merges,
-however it runs. Stopping a Dagster run sooner is defs/cancel.py's part.
+to commit for a marked import, so an import asked to stop never merges,
+however it runs. Stopping its run is defs/cancel.py's part: through
+Dagster, or else by `stop_at_next_report` (import_runs.ImportCancelled).
 """
 
 from pipelines.db.connection import connect
@@ -48,3 +48,9 @@ def cancel_queued(url: str, folders: Folders, marked: dict) -> bool:
     return fail_import(
         url, marked["id"], CANCELLED, marked["file_path"], marked["source"], folders, only_if=("queued",)
     )
+
+
+def stop_at_next_report(url: str, import_id: int) -> None:
+    """Have the import's own next progress report stop its run (one Dagster cannot stop)."""
+    with connect(url) as conn:
+        conn.execute(query("imports/stop_at_next_report"), {"import_id": import_id})

@@ -179,7 +179,7 @@ class ImportTracker:
             stage_seconds=json.dumps(seconds) if seconds else None,
         )
         row = self._connection().execute(query("imports/progress"), params).fetchone()
-        if row and row["cancel_requested"]:
+        if row and row["stop_at_next_report"]:
             raise ImportCancelled(f"Import {self.import_id} was cancelled on request; nothing was imported.")
 
     def __enter__(self) -> "ImportTracker":

@@ -3,10 +3,12 @@
 -- A cancel request is recorded on the import row (cancel_requested_at). The
 -- merge commits only for an import without one (queries/imports/merged.sql),
 -- and the row lock makes the two exclusive: a request waits for a merge that
--- is committing, then finds the import succeeded and is refused. Progress
--- reports see the request too, so every run stops at its next report, the
--- CLI's included; runs under Dagster are also terminated through Dagster.
+-- is committing, then finds the import succeeded and is refused. A run under
+-- Dagster is then terminated through Dagster (it ends CANCELED there); one
+-- that Dagster cannot stop (the CLI's, or no Dagster instance at hand) gets
+-- stop_at_next_report, and its next progress report stops it.
 ALTER TABLE imports ADD COLUMN cancel_requested_at timestamptz;
+ALTER TABLE imports ADD COLUMN stop_at_next_report boolean NOT NULL DEFAULT false;
 ALTER TABLE imports DROP CONSTRAINT imports_status_check;
 ALTER TABLE imports ADD CONSTRAINT imports_status_check
     CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled'));

@@ -1,6 +1,6 @@
 -- Where the import is now; a watcher polls this row. Counts that are not
 -- known yet are passed as NULL and keep their value. The caller stops the
--- import when it has been asked to cancel.
+-- import when a cancel request asks it to (migration 0011).
 UPDATE imports
 SET stage              = %(stage)s,
     percent            = GREATEST(percent, %(percent)s),
@@ -19,4 +19,4 @@ SET stage              = %(stage)s,
     skipped_reason     = COALESCE(%(skipped_reason)s, skipped_reason),
     stage_seconds      = stage_seconds || COALESCE(%(stage_seconds)s::jsonb, '{}')
 WHERE id = %(import_id)s
-RETURNING cancel_requested_at IS NOT NULL AS cancel_requested;
+RETURNING stop_at_next_report;
