@@ -130,6 +130,24 @@ def show_ignored_columns(columns: list[str]) -> None:
         st.text(f"Ignored columns (not product fields): {name_list(columns, 20)}")
 
 
+def cancel_button(url: str, row: dict, where=st) -> None:
+    """Cancel a queued or running import (the same function as POST /imports/{id}/cancel)."""
+    from pipelines.defs.cancel import cancel_import  # imports Dagster: only where a cancel can happen
+    from pipelines.importing.cancellation import CannotCancel
+
+    if where.button("Cancel import", icon=":material/cancel:", key=f"cancel-{row['id']}"):
+        try:
+            with st.spinner("Stopping the import…"):
+                ended = cancel_import(url, folders(), row["id"])
+            if ended["status"] == "cancelled":
+                toast_next_run(f"Import {row['id']} cancelled; nothing was imported", ":material/cancel:")
+            else:
+                toast_next_run(f"Import {row['id']} is {ended['status']}", ":material/info:")
+        except CannotCancel as refused:
+            toast_next_run(as_text(refused), ":material/warning:")
+        st.rerun()
+
+
 def confirm_buttons(
     confirm_label: str, key: str, on_confirm: Callable[[], tuple[str, str]], close: Callable[[], None]
 ) -> None:

@@ -18,6 +18,7 @@ navigation = st.navigation(
         st.Page(PAGES / "imports.py", title="Imports", icon=":material/history:"),
         st.Page(PAGES / "products.py", title="Products", icon=":material/inventory_2:"),
         st.Page(PAGES / "webhooks.py", title="Webhooks", icon=":material/webhook:"),
+        st.Page(PAGES / "api_access.py", title="API", icon=":material/key:"),
     ]
 )
 navigation.run()

@@ -357,3 +357,52 @@ def test_webhooks_page_warns_about_a_loopback_endpoint_and_shows_a_disabled_one(
     catalog.create_product(app_env, "A-1", "Alpha")  # kept for the disabled endpoint once fanned out
     at = page("webhooks").run()
     assert any(f"Endpoint #{endpoint['id']}" in shown(e.value) and "is disabled" in shown(e.value) for e in at.error)
+
+
+def test_import_page_cancels_a_queued_upload_and_offers_retry(app_env, tmp_path):
+    from pipelines.importing.uploads import submit_upload
+
+    with (tmp_path / "up.csv").open("wb+") as content:
+        content.write(b"sku,name\nA,a\n")
+        content.seek(0)
+        import_id = submit_upload(app_env, Folders.from_env().create(), "up.csv", content)
+    at = page("import_file")
+    at.session_state["import_id"] = import_id
+    at.run()
+    at.button(key=f"cancel-{import_id}").click().run()
+    assert not at.exception
+    assert get_import(app_env, import_id)["status"] == "cancelled"
+    assert "cancelled" in at.toast[0].value
+    assert "nothing was imported" in shown(at.warning[0].value)
+    assert f"retry-{import_id}" in [b.key for b in at.button]
+
+
+def test_products_page_exports_the_current_filter(app_env):
+    seed(app_env, 4)
+    at = page("products")
+    at.run()
+    at.text_input(key="f_description").input("blue").run()
+    assert not at.exception
+    [export] = [b for b in at.get("download_button") if "Export" in b.proto.label]
+    assert export.proto.label == "Export (CSV)"
+    from pipelines.catalog.export import export_csv
+
+    exported = b"".join(export_csv(app_env, catalog.ProductFilter(description="blue"))).decode()
+    assert exported.splitlines() == ["sku,name,description,price", "SKU-001,Product 1,blue,", "SKU-003,Product 3,blue,"]
+
+
+def test_api_page_creates_a_token_shown_once_and_revokes_it(app_env):
+    from pipelines.access.tokens import find_token, list_tokens
+
+    at = page("api_access")
+    at.run()
+    assert "this machine only" in at.info[0].value
+    at.text_input(key="token_name").input("erp")
+    at.button[0].click().run()
+    [code] = at.code
+    token = code.value
+    assert token.startswith("pi_") and find_token(app_env, token)["name"] == "erp"
+    at.run()
+    assert not at.code  # shown once
+    at.button(key="revoke").click().run()
+    assert list_tokens(app_env)[0]["revoked_at"] is not None

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.common import (
     as_text,
+    cancel_button,
     folders,
     run_link,
     seconds_between,
@@ -208,8 +209,11 @@ def follow(import_id: int) -> None:
         return
     st.subheader(f"Import {import_id}: {as_text(row['file_name'])}")
     elapsed = seconds_between(row["started_at"] or row["queued_at"], row["finished_at"])
-    if row["status"] == "failed":
-        st.error(f"Failed: {as_text(row['error'])}")
+    if row["status"] in ("failed", "cancelled"):
+        if row["status"] == "cancelled":
+            st.warning(as_text(row["error"]))
+        else:
+            st.error(f"Failed: {as_text(row['error'])}")
         if st.button("Retry", key=f"retry-{import_id}"):
             try:
                 st.session_state["import_id"] = retry_import(url, folders(), import_id)
@@ -238,6 +242,8 @@ def follow(import_id: int) -> None:
                 st.info("Still waiting: is the Dagster daemon running (`product-importer up`)?")
         rows = f", {row['rows_processed']:,} rows" if row["rows_processed"] else ""
         st.progress(row["percent"] / 100, text=f"{label} {row['percent']}%{rows} · {elapsed or 0:.0f} s")
+        if row["status"] in ("queued", "running") and row["stage"] != "merged":
+            cancel_button(url, row)
     if link := run_link(row["dagster_run_id"]):
         st.markdown(f"[Open the run in the Dagster UI]({link})")
 

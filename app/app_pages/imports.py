@@ -5,10 +5,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from app.common import as_text, run_link, seconds_between, stage_label, start_page
+from app.common import as_text, cancel_button, run_link, seconds_between, show_toast, stage_label, start_page
 from pipelines.importing.import_runs import get_import, recent_imports
 
 url = start_page()
+show_toast()
 st.title("Import history")
 
 
@@ -19,7 +20,8 @@ def history_rows(imports: list[dict]) -> list[dict]:
             "file": r["file_name"],
             "source": r["source"],
             "status": r["status"],
-            "stage": stage_label(r["stage"]) + ("" if r["stage"] in ("done", "failed") else f" {r['percent']}%"),
+            "stage": stage_label(r["stage"])
+            + ("" if r["stage"] in ("done", "failed", "cancelled") else f" {r['percent']}%"),
             "rows": r["rows_seen"],
             "rejected": r["rows_rejected"],
             "not products": r["rows_skipped"],
@@ -85,7 +87,9 @@ if imports:
         }
     )
     if row["error"]:
-        right.error(as_text(row["error"]))
+        (right.warning if row["status"] == "cancelled" else right.error)(as_text(row["error"]))
+    if row["status"] in ("queued", "running"):
+        cancel_button(url, row, right)
     if link := run_link(row["dagster_run_id"]):
         right.markdown(f"[Open the run in the Dagster UI]({link})")
     if row["rejects_path"] and Path(row["rejects_path"]).exists():

@@ -1,8 +1,11 @@
-"""Products page: filter, sort, page through, create, edit, delete."""
+"""Products page: filter, sort, page through, create, edit, delete, export."""
+
+from datetime import date
 
 import streamlit as st
 
 from app.common import as_text, confirm_buttons, show_toast, start_page, toast_next_run
+from pipelines.catalog.export import export_csv
 from pipelines.catalog.products import (
     ProductError,
     ProductFilter,
@@ -246,6 +249,18 @@ if selected:
     actions.button(
         "Delete", icon=":material/delete:", on_click=open_dialog, args=("delete", selected["id"]), key="delete"
     )
+# Built when clicked (a callable), from the same export as GET /products/export;
+# the app holds the file while it is downloaded, the API streams it.
+actions.download_button(
+    "Export (CSV)",
+    lambda: b"".join(export_csv(url, where)),
+    file_name=f"products-{date.today().isoformat()}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    help="The products matching the filter, in the import's columns (sku, name, description, price): "
+    "the file imports back unchanged.",
+    key="export",
+)
 actions.button(
     "Delete all products",
     icon=":material/delete_forever:",

@@ -37,6 +37,7 @@ STAGE_LABELS = {
     "merged": "Merged",
     "done": "Done",
     "failed": "Failed",
+    "cancelled": "Cancelled",
 }
 PROGRESS_COUNTS = (
     "rows_seen",
