@@ -4,6 +4,7 @@
 their own. Served by uvicorn: `product-importer api`, started by `up`.
 """
 
+import time
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -28,12 +29,26 @@ while no token exists the API answers on this machine only.
 """
 
 
+# An upload arriving when its process died stays in work/uploads; one that old
+# cannot be arriving still (other API processes may share the folder).
+STALE_UPLOAD_SECONDS = 24 * 3600
+
+
+def remove_stale_uploads(folders: Folders) -> None:
+    scratch = folders.work / "uploads"
+    if scratch.is_dir():
+        for leftover in scratch.iterdir():
+            if time.time() - leftover.stat().st_mtime > STALE_UPLOAD_SECONDS:
+                leftover.unlink(missing_ok=True)
+
+
 def create_app(url: str | None = None, folders: Folders | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         resolved = connection.resolve_url(url or database_url() or None)
         await run_in_threadpool(migrations.migrate, resolved)
         app.state.context = ApiContext(resolved, folders or Folders.from_env().create())
+        remove_stale_uploads(app.state.context.folders)
         yield
 
     app = FastAPI(
