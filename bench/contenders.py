@@ -70,6 +70,17 @@ def importer(url: str, path: Path) -> dict:
     }
 
 
+def importer_without_journal(url: str, path: Path) -> dict:
+    """The same job with the merge writing no undo journal: what the journal costs (bench.undo_speed)."""
+    from functools import partial
+
+    from pipelines.defs import import_job
+    from pipelines.importing import merging
+
+    import_job.merge_import = partial(merging.merge_import, journal=False)
+    return importer(url, path)
+
+
 def floor(url: str, path: Path, bare: bool = False) -> dict:
     """COPY of the raw file + one INSERT ... ON CONFLICT, into the products table."""
     if bare:
@@ -175,6 +186,7 @@ def seed_style(url: str, path: Path, batch: int = 1000) -> dict:
 
 CONTENDERS = {
     "importer": importer,
+    "importer_without_journal": importer_without_journal,
     "floor": floor,
     "bare_floor": bare_floor,
     "indexed_floor": indexed_floor,

@@ -115,6 +115,17 @@ class Listen:
         )
 
 
+def api_url() -> str:
+    """Where other systems reach the HTTP API (links in webhooks, e.g. an import's changes)."""
+    listen = Listen.from_env()
+    return (_text("API_URL") or f"http://{LOOPBACK}:{listen.api_port}").rstrip("/")
+
+
+def journal_retention_days() -> float:
+    """How long what imports changed (and what delete-all deleted) is kept for undo and restore."""
+    return float(_text("JOURNAL_RETENTION_DAYS") or 7)
+
+
 def max_upload_bytes() -> int:
     """The largest file the HTTP API accepts in one upload (413 beyond)."""
     return int(_text("MAX_UPLOAD_BYTES") or 2 << 30)

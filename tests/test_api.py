@@ -17,6 +17,7 @@ from api_server import serving
 
 from pipelines.access import tokens
 from pipelines.catalog import products as catalog
+from pipelines.db import connection
 
 PROBLEM = "application/problem+json"
 
@@ -274,7 +275,7 @@ def test_cancelling_a_queued_upload_keeps_its_file_and_announces_no_completion(a
     assert (cancelled.json()["status"], cancelled.json()["finished"]) == ("cancelled", True)
     assert landed(folders) == []
     assert [p.name for p in folders.folders().failed.iterdir()] == [f"{state['id']}-later.csv"]
-    with catalog.connect(db_url) as conn:
+    with connection.connect(db_url) as conn:
         types = [r["type"] for r in conn.execute("SELECT type FROM events WHERE import_id = %s", (state["id"],))]
     assert types == ["upload.cancelled"]
     problem_of(api.post(f"/imports/{state['id']}/cancel"), 409)
@@ -395,3 +396,73 @@ def test_webhooks_over_http_create_test_log_redeliver_delete(api, db_url, monkey
         problem_of(api.post(f"/webhooks/endpoints/{endpoint['id']}/test"), 404)
     finally:
         receiver.stop()
+
+
+def test_export_of_a_sample_catalog_imports_back_unchanged(api, folders, run_job):
+    from pipelines.importing.sample import write_sample
+
+    source = write_sample(folders.folders().landing / "catalog.csv", 3_000, seed=8)
+    first = run_job(source)
+    exported = folders.folders().landing / "exported.csv"
+    with api.stream("GET", "/products/export") as response, exported.open("wb") as handle:
+        for chunk in response.iter_bytes():
+            handle.write(chunk)
+    again = run_job(exported)
+    assert first["created"] > 2_000
+    assert (again["created"], again["updated"], again["rows_rejected"]) == (0, 0, 0)
+    assert again["unchanged"] == first["created"]
+
+
+@pytest.mark.slow
+def test_export_streams_in_bounded_memory(api, db_url):
+    import psutil
+
+    with connection.connect(db_url) as conn:
+        conn.execute(
+            "INSERT INTO products (sku, sku_key, name, description, price)"
+            " SELECT 'SKU-' || i, 'sku-' || i, 'Product ' || i, repeat('words ', 40), i / 100.0"
+            " FROM generate_series(1, 300000) AS i"
+        )
+        conn.commit()
+    me = psutil.Process()
+    before, peak, lines = me.memory_info().rss, 0, 0
+    with api.stream("GET", "/products/export") as response:
+        for chunk in response.iter_raw():
+            lines += chunk.count(b"\n")
+            peak = max(peak, me.memory_info().rss)
+    assert lines == 300_001
+    # 300,000 products are about 80 MB of CSV; server and client together stay far below that.
+    assert peak - before < 60 << 20, f"memory grew by {(peak - before) >> 20} MB"
+
+
+def test_changes_undo_and_restore_over_http(api, db_url, folders, run_job):
+    base = folders.folders().landing / "base.csv"
+    base.write_text("sku,name\nA,Alpha\nB,Beta\n")
+    run_job(base)
+    second = folders.folders().landing / "second.csv"
+    second.write_text("sku,name\nA,Alpha v2\nC,Gamma\n")
+    row = run_job(second)
+    page = api.get(f"/imports/{row['id']}/changes", params={"limit": 1}).json()
+    assert page["items"][0]["change"] == "updated" and page["items"][0]["before"]["name"] == "Alpha"
+    rest = api.get(page["links"]["next"]).json()
+    assert [c["change"] for c in rest["items"]] == ["created"] and rest["links"]["next"] is None
+    assert (
+        api.get(f"/imports/{row['id']}/changes", params={"kind": "created"}).json()["items"][0]["after"]["sku"] == "C"
+    )
+    exported = api.get(f"/imports/{row['id']}/changes/export").text.splitlines()
+    assert len(exported) == 3 and exported[0].startswith("product_id,change")
+
+    undone = api.post(f"/imports/{row['id']}/undo")
+    assert undone.status_code == 200, undone.text
+    assert {k: undone.json()[k] for k in ("restored", "deleted", "kept")} == {"restored": 1, "deleted": 1, "kept": 0}
+    assert "already undone" in problem_of(api.post(f"/imports/{row['id']}/undo"), 409)["detail"]
+    problem_of(api.post("/imports/999999/undo"), 404)
+    assert sorted(p["name"] for p in api.get("/products").json()["items"]) == ["Alpha", "Beta"]
+
+    assert api.delete("/products", params={"confirm": "delete-all"}).json() == {"deleted": 2}
+    [deletion] = api.get("/products/deletions").json()
+    restored = api.post(f"/products/deletions/{deletion['id']}/restore").json()
+    assert (restored["restored"], restored["kept"]) == (2, 0)
+    problem_of(api.post(f"/products/deletions/{deletion['id']}/restore"), 409)
+    problem_of(api.post("/products/deletions/999999/restore"), 404)
+    assert sorted(p["name"] for p in api.get("/products").json()["items"]) == ["Alpha", "Beta"]

@@ -112,7 +112,7 @@ def test_delete_all_asks_first_then_deletes_everything(app_env):
     seed(app_env, 30)
     at = page("products").run()
     at.button(key="delete_all").click().run()
-    assert [w.value for w in at.warning] == ["Are you sure? This cannot be undone."]
+    assert "kept for 7 days" in at.warning[0].value
     at.button(key="cancel_delete_all").click().run()
     assert catalog.count_products(app_env, catalog.ProductFilter()).value == 30
     at.button(key="delete_all").click().run()
@@ -121,7 +121,13 @@ def test_delete_all_asks_first_then_deletes_everything(app_env):
     assert [t.value for t in at.toast] == ["Deleted all 30 products"]
     with connection.connect(app_env) as conn:
         event = conn.execute("SELECT type, payload FROM events ORDER BY id DESC LIMIT 1").fetchone()
-    assert event == {"type": "products.deleted_all", "payload": {"deleted": 30}}
+    assert event["type"] == "products.deleted_all" and event["payload"]["deleted"] == 30
+    # Restore puts the catalog back.
+    at.run()
+    at.button(key=f"restore-{event['payload']['deletion_id']}").click().run()
+    assert not at.exception
+    assert catalog.count_products(app_env, catalog.ProductFilter()).value == 30
+    assert at.toast[0].value == "Restored 30 products"
 
 
 def test_import_page_waits_for_a_file(app_env):
@@ -406,3 +412,24 @@ def test_api_page_creates_a_token_shown_once_and_revokes_it(app_env):
     assert not at.code  # shown once
     at.button(key="revoke").click().run()
     assert list_tokens(app_env)[0]["revoked_at"] is not None
+
+
+def test_imports_page_shows_what_an_import_changed_and_undoes_it(app_env, run_job, landing_file):
+    run_job(landing_file("base.csv", "sku,name,price\nA,Alpha,1\nB,Beta,2\n"))
+    second = run_job(landing_file("second.csv", "sku,name,price\nA,Alpha,1\nB,Beta v2,2.5\nC,Gamma,3\n"))
+    at = page("imports").run()
+    assert not at.exception
+    assert at.subheader[0].value == f"What import {second['id']} changed"
+    changes = at.dataframe[-1].value.to_dict("records")  # below the history
+    assert [(c["change"], c["name"], c["price"]) for c in changes] == [
+        ("updated", "Beta → Beta v2", "2 → 2.5"),
+        ("created", "Gamma", "3"),
+    ]
+    at.button(key="undo_open").click().run()
+    assert any("cannot itself be undone" in m.value for m in at.markdown)
+    at.button(key="confirm_undo").click().run()
+    assert not at.exception
+    assert "undone: 1 restored, 1 deleted" in at.toast[0].value
+    assert get_import(app_env, second["id"])["reverted_at"] is not None
+    rows = {r["sku"]: r for r in catalog.page_after(app_env, catalog.ProductFilter(), None, 10)}
+    assert set(rows) == {"A", "B"} and rows["B"]["name"] == "Beta"

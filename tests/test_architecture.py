@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {
     "settings": 0,
     "db": 1,
-    "access": 1,
+    "access": 2,  # API tokens live in the database
     "catalog": 2,
     "importing": 3,
     "webhooks": 3,

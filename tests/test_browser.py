@@ -114,7 +114,7 @@ def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
         # Delete all, behind its confirmation.
         page.get_by_role("button", name="Delete all products").click()
         dialog = page.get_by_role("dialog")
-        expect(dialog.get_by_text("Are you sure? This cannot be undone.")).to_be_visible()
+        expect(dialog.get_by_text("What is deleted is kept for 7 days", exact=False)).to_be_visible()
         dialog.get_by_role("button", name="Delete all products").click()
         expect(page.get_by_text("Deleted all 999 products")).to_be_visible(timeout=30_000)
         assert catalog.count_products(db_url, catalog.ProductFilter()).value == 0

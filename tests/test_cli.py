@@ -107,3 +107,24 @@ def test_import_with_a_saved_profile(tmp_path, db_url, products):
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["file_format"] == "profile 'erp'" and summary["columns_used"]["price"] == "Netto"
+
+
+def test_undo_from_the_command_line(tmp_path, db_url):
+    source = tmp_path / "p.csv"
+    source.write_text("sku,name\nA,Alpha\nB,Beta\n")
+    import_id = json.loads(run_cli(["import", str(source), "--json"], tmp_path, db_url).stdout)["import_id"]
+    undone = run_cli(["undo", str(import_id), "--json"], tmp_path, db_url)
+    assert undone.returncode == 0, undone.stderr
+    summary = json.loads(undone.stdout)
+    assert {k: summary[k] for k in ("restored", "deleted", "kept")} == {"restored": 0, "deleted": 2, "kept": 0}
+    again = run_cli(["undo", str(import_id)], tmp_path, db_url)
+    assert again.returncode == 1 and again.stderr.startswith("error: ") and "already undone" in again.stderr
+
+
+def test_tokens_from_the_command_line(tmp_path, db_url):
+    created = run_cli(["token", "create", "erp"], tmp_path, db_url)
+    assert created.returncode == 0 and created.stdout.startswith("pi_") and "shown only now" in created.stderr
+    listed = run_cli(["token", "list"], tmp_path, db_url).stdout
+    assert listed.startswith("erp\tlive") and created.stdout.strip() not in listed
+    assert run_cli(["token", "revoke", "erp"], tmp_path, db_url).returncode == 0
+    assert run_cli(["token", "revoke", "erp"], tmp_path, db_url).returncode == 1

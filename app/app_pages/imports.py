@@ -1,12 +1,23 @@
-"""Imports page: history, newest first, live while imports run."""
+"""Imports page: history, newest first, live while imports run; what an import changed, and Undo."""
 
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
-from app.common import as_text, cancel_button, run_link, seconds_between, show_toast, stage_label, start_page
+from app.common import (
+    as_text,
+    cancel_button,
+    confirm_buttons,
+    run_link,
+    seconds_between,
+    show_toast,
+    stage_label,
+    start_page,
+)
+from pipelines.importing.cancellation import ImportNotFound
 from pipelines.importing.import_runs import get_import, recent_imports
+from pipelines.importing.journal import CannotUndo, change_view, changes_csv, import_changes, undo_import
 
 url = start_page()
 show_toast()
@@ -19,7 +30,7 @@ def history_rows(imports: list[dict]) -> list[dict]:
             "id": r["id"],
             "file": r["file_name"],
             "source": r["source"],
-            "status": r["status"],
+            "status": r["status"] + (" (undone)" if r.get("reverted_at") else ""),
             "stage": stage_label(r["stage"])
             + ("" if r["stage"] in ("done", "failed", "cancelled") else f" {r['percent']}%"),
             "rows": r["rows_seen"],
@@ -102,3 +113,89 @@ if imports:
             file_name=f"rejects-{row['id']}.csv",
             mime="text/csv",
         )
+
+
+CHANGES_SHOWN = 200
+FIELDS_SHOWN = ("sku", "name", "description", "price")
+
+
+def change_rows(views: list[dict]) -> list[dict]:
+    """One line per product: what it was -> what it is, field by field (unchanged fields blank)."""
+    rows = []
+    for view in views:
+        before, after = view["before"] or {}, view["after"] or {}
+        line = {"product": view["product_id"], "change": view["change"]}
+        for field in FIELDS_SHOWN:
+            old, new = before.get(field), after.get(field)
+            if view["change"] == "created":
+                line[field] = new or ""
+            else:
+                line[field] = f"{old or ''} → {new or ''}" if old != new else ""
+        line["since"] = "deleted since" if view["deleted_since"] else "changed since" if view["changed_since"] else ""
+        rows.append(line)
+    return rows
+
+
+@st.dialog("Undo import", on_dismiss=lambda: st.session_state.pop("undo", None))
+def undo_dialog(import_id: int) -> None:
+    row = get_import(url, import_id)
+    st.write(
+        f"Undo import {import_id} ({as_text(row['file_name'])})? The {row['updated'] or 0:,} products it updated "
+        f"get their values before back and the {row['created'] or 0:,} it created are deleted. Products changed "
+        "since, by a later import or here, are kept as they are. Undoing cannot itself be undone: to apply the "
+        "file again, import it again."
+    )
+
+    def undo() -> tuple[str, str]:
+        try:
+            with st.spinner("Undoing…"):
+                done = undo_import(url, import_id)
+        except (CannotUndo, ImportNotFound) as refused:
+            return str(refused), ":material/warning:"
+        kept = f", {done.kept:,} kept (changed since)" if done.kept else ""
+        return (
+            f"Import {import_id} undone: {done.restored:,} restored, {done.deleted:,} deleted{kept}",
+            ":material/undo:",
+        )
+
+    confirm_buttons("Undo import", "undo", undo, lambda: st.session_state.pop("undo", None))
+
+
+if imports:
+    st.subheader(f"What import {row['id']} changed")
+    if row.get("reverted_at"):
+        done = row["revert_summary"] or {}
+        st.info(
+            f"Undone at {row['reverted_at']:%Y-%m-%d %H:%M}: {done.get('restored', 0):,} restored, "
+            f"{done.get('deleted', 0):,} deleted, {done.get('kept', 0):,} kept."
+        )
+    if row.get("journal_pruned_at"):
+        st.caption("Its journal was removed after the retention period (JOURNAL_RETENTION_DAYS).")
+    elif row["status"] == "succeeded":
+        cols = st.columns([1.2, 2, 3], vertical_alignment="bottom")
+        kind = cols[0].selectbox("Show", ["all", "created", "updated"], key="changes_kind")
+        sku = cols[1].text_input("SKU contains", key="changes_sku")
+        chosen_kind = {"all": None, "created": True, "updated": False}[kind]
+        views = [change_view(r) for r in import_changes(url, row["id"], 0, CHANGES_SHOWN, chosen_kind, sku)]
+        if views:
+            st.dataframe(change_rows(views), hide_index=True, key="changes")
+            total = (row["created"] or 0) + (row["updated"] or 0)
+            st.caption(
+                f"First {len(views):,} of {total:,} changed products, in product order. "
+                '"changed since": a later import or an edit changed it; shown is its value now.'
+            )
+        else:
+            st.caption("It changed no product." if not sku else "No change matches.")
+        buttons = st.container(horizontal=True)
+        buttons.download_button(
+            "Download all changes (CSV)",
+            lambda: b"".join(changes_csv(url, row["id"], chosen_kind, sku)),
+            file_name=f"changes-{row['id']}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="changes_csv",
+        )
+        if not row.get("reverted_at") and buttons.button("Undo import", icon=":material/undo:", key="undo_open"):
+            st.session_state["undo"] = row["id"]
+    if (undoing := st.session_state.get("undo")) is not None:
+        undo_dialog(undoing)

@@ -18,9 +18,12 @@ from pipelines.catalog.products import (
     get_product,
     page_after,
     page_before,
+    recent_deletions,
+    restore_deleted,
     set_active,
     update_product,
 )
+from pipelines.settings import journal_retention_days
 
 url = start_page()
 show_toast()
@@ -220,7 +223,11 @@ def delete_dialog(product_id: int) -> None:
 
 @st.dialog("Delete all products", on_dismiss=close_dialog)
 def delete_all_dialog() -> None:
-    st.warning("Are you sure? This cannot be undone.")
+    days = journal_retention_days()
+    st.warning(
+        f"Are you sure? Every product is deleted. What is deleted is kept for {days:g} days "
+        "(JOURNAL_RETENTION_DAYS): until then **Restore** below puts it back."
+    )
 
     def delete_all() -> tuple[str, str]:
         try:
@@ -280,3 +287,20 @@ if dialog:
         "delete": lambda: delete_dialog(product_id),
         "delete_all": lambda: delete_all_dialog(),
     }[kind]()
+
+
+# --- restore ---------------------------------------------------------------------------
+if kept := [d for d in recent_deletions(url) if d["restored_at"] is None]:
+    with st.expander(f"Deleted catalogs that can be restored ({len(kept)})"):
+        for deletion in kept:
+            cols = st.columns([4, 1], vertical_alignment="center")
+            cols[0].write(f"{deletion['products']:,} products deleted at {deletion['deleted_at']:%Y-%m-%d %H:%M}")
+            if cols[1].button("Restore", icon=":material/restore:", key=f"restore-{deletion['id']}"):
+                try:
+                    with st.spinner("Restoring…"):
+                        done = restore_deleted(url, deletion["id"])
+                    kept_note = f"; {done['kept']:,} kept (their SKU exists again)" if done["kept"] else ""
+                    toast_next_run(f"Restored {done['restored']:,} products{kept_note}", ":material/restore:")
+                except ProductError as problem:
+                    toast_next_run(as_text(problem), ":material/warning:")
+                st.rerun()

@@ -6,21 +6,22 @@ import tempfile
 import time
 from collections.abc import AsyncIterable
 from pathlib import Path as FilePath
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipelines.api.context import ApiContext, context
-from pipelines.api.models import CheckResult, ImportList, ImportState
+from pipelines.api.models import Change, ChangePage, CheckResult, ImportList, ImportState, UndoSummary
 from pipelines.api.problems import ApiProblem, documented
 from pipelines.defs.cancel import cancel_import
 from pipelines.importing.columns import resolve_layout
 from pipelines.importing.import_runs import STAGE_LABELS, get_import, recent_imports
+from pipelines.importing.journal import change_view, changes_csv, import_changes, undo_import
 from pipelines.importing.preview import preview_file
 from pipelines.importing.profiles import chosen_mapping
 from pipelines.importing.uploads import retry_import, submit_upload
@@ -269,3 +270,52 @@ def retry(ctx: Ctx, row: Existing, response: Response) -> ImportState:
         raise ApiProblem(409, str(missing)) from None
     response.headers["Location"] = f"/imports/{import_id}"
     return import_state(get_import(ctx.url, import_id))
+
+
+KINDS = {"all": None, "created": True, "updated": False}
+
+
+@router.get("/{import_id}/changes", response_model=ChangePage, responses=documented(401, 403, 404, 422))
+def changes(
+    request: Request,
+    ctx: Ctx,
+    row: Existing,
+    kind: Literal["all", "created", "updated"] = "all",
+    sku: Annotated[str, Query(max_length=1000, description="SKU contains")] = "",
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="From a previous page's links")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ChangePage:
+    """What the import changed: each product it created, and each it updated with its values before -> after."""
+    rows = import_changes(ctx.url, row["id"], after, limit + 1, KINDS[kind], sku)
+    links = {}
+    if len(rows) > limit:
+        rows = rows[:limit]
+        links["next"] = str(request.url.include_query_params(after=rows[-1]["product_id"]))
+    return ChangePage(items=[Change(**change_view(r)) for r in rows], links=links)
+
+
+@router.get(
+    "/{import_id}/changes/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "One line per product, before and after"}}
+    | documented(401, 403, 404, 422),
+)
+def export_changes(
+    ctx: Ctx,
+    row: Existing,
+    kind: Literal["all", "created", "updated"] = "all",
+    sku: Annotated[str, Query(max_length=1000)] = "",
+) -> StreamingResponse:
+    """Every change of the import as CSV (streamed)."""
+    return StreamingResponse(
+        changes_csv(ctx.url, row["id"], KINDS[kind], sku),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="changes-{row["id"]}.csv"'},
+    )
+
+
+@router.post("/{import_id}/undo", response_model=UndoSummary, responses=documented(401, 403, 404, 409, 422))
+def undo(ctx: Ctx, row: Existing) -> UndoSummary:
+    """Undo the import in one transaction: products it updated get their values before back, products it
+    created are deleted, products changed since are kept (by SKU in kept_skus). Undoing is final."""
+    return UndoSummary(**undo_import(ctx.url, row["id"]).as_json())

@@ -212,3 +212,40 @@ class Queued(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+
+
+class UndoSummary(BaseModel):
+    import_id: int
+    restored: int = Field(description="Products it updated, back to their values before")
+    deleted: int = Field(description="Products it created, deleted again")
+    kept: int = Field(description="Products changed or deleted since, left as they are")
+    kept_skus: list[str] = Field(description="The first 1,000 kept products, by SKU")
+    seconds: float
+
+
+class Change(BaseModel):
+    product_id: int
+    change: Literal["created", "updated"]
+    before: dict[str, str | None] | None = Field(description="Updated products: sku, name, description, price before")
+    after: dict[str, str | None] | None = Field(description="As the import left it (null: deleted since)")
+    changed_since: bool = Field(description="A later import or an edit changed it since: 'after' is its value now")
+    deleted_since: bool
+
+
+class ChangePage(BaseModel):
+    items: list[Change]
+    links: Links
+
+
+class Deletion(BaseModel):
+    id: int
+    deleted_at: datetime
+    products: int
+    restored_at: datetime | None
+    restored: int | None
+
+
+class Restored(BaseModel):
+    deletion_id: int
+    restored: int
+    kept: int = Field(description="Products whose SKU exists again: kept as they are now")

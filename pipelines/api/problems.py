@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipelines.access.tokens import TokenError
-from pipelines.catalog.products import ProductError, ProductNotFound, SkuTaken
+from pipelines.catalog.products import AlreadyRestored, DeletionNotFound, ProductError, ProductNotFound, SkuTaken
 from pipelines.importing.cancellation import CannotCancel, ImportNotFound
 from pipelines.importing.csv_records import FileRefused
+from pipelines.importing.journal import CannotUndo
 from pipelines.webhooks.endpoints import EndpointError, EndpointNotFound
 
 MEDIA_TYPE = "application/problem+json"
@@ -61,8 +62,11 @@ _STATUS = (
     (ProductNotFound, 404),
     (EndpointNotFound, 404),
     (ImportNotFound, 404),
+    (DeletionNotFound, 404),
     (SkuTaken, 409),
     (CannotCancel, 409),
+    (CannotUndo, 409),
+    (AlreadyRestored, 409),
     (ProductError, 422),
     (EndpointError, 422),
     (TokenError, 422),

@@ -8,7 +8,16 @@ from fastapi.responses import StreamingResponse
 
 from pipelines.api import cursors
 from pipelines.api.context import ApiContext, context
-from pipelines.api.models import Deleted, Product, ProductCount, ProductIn, ProductPage, ProductPatch
+from pipelines.api.models import (
+    Deleted,
+    Deletion,
+    Product,
+    ProductCount,
+    ProductIn,
+    ProductPage,
+    ProductPatch,
+    Restored,
+)
 from pipelines.api.problems import ApiProblem, documented
 from pipelines.catalog import products as catalog
 from pipelines.catalog.export import export_csv
@@ -89,12 +98,24 @@ def export_products(ctx: Ctx, where: Filter) -> StreamingResponse:
     )
 
 
+@router.get("/deletions", response_model=list[Deletion], responses=documented(401, 403, 422))
+def deletions(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict]:
+    """Delete-alls kept for restore (JOURNAL_RETENTION_DAYS), newest first."""
+    return catalog.recent_deletions(ctx.url, limit)
+
+
+@router.post("/deletions/{deletion_id}/restore", response_model=Restored, responses=documented(401, 403, 404, 409, 422))
+def restore(ctx: Ctx, deletion_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> dict:
+    """Put back what a delete-all deleted; products whose SKU exists again are kept as they are now."""
+    return catalog.restore_deleted(ctx.url, deletion_id)
+
+
 @router.delete("", response_model=Deleted, responses=documented(401, 403, 422))
 def delete_all(
     ctx: Ctx,
     confirm: Annotated[str, Query(description=f"Must be '{CONFIRM_DELETE_ALL}'")] = "",
 ) -> Deleted:
-    """Delete every product (and announce products.deleted_all)."""
+    """Delete every product (and announce products.deleted_all); restorable for JOURNAL_RETENTION_DAYS."""
     if confirm != CONFIRM_DELETE_ALL:
         raise ApiProblem(422, f"Deleting every product needs ?confirm={CONFIRM_DELETE_ALL}.")
     return Deleted(deleted=catalog.delete_all_products(ctx.url))

@@ -4,6 +4,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from pipelines.db.sql_files import query
+from pipelines.settings import api_url
 
 PRODUCT_CREATED = "product.created"
 PRODUCT_UPDATED = "product.updated"
@@ -13,6 +14,10 @@ UPLOAD_COMPLETED = "upload.completed"
 UPLOAD_FAILED = "upload.failed"
 # An import stopped on request (app, API) before its merge: nothing changed.
 UPLOAD_CANCELLED = "upload.cancelled"
+# An import was undone: restored, deleted and kept counts.
+UPLOAD_REVERTED = "upload.reverted"
+# A delete-all was taken back.
+PRODUCTS_RESTORED = "products.restored"
 # An endpoint that kept failing was disabled (other endpoints can hear of it).
 WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 # What a webhook endpoint can subscribe to.
@@ -24,6 +29,8 @@ EVENT_TYPES = (
     UPLOAD_COMPLETED,
     UPLOAD_FAILED,
     UPLOAD_CANCELLED,
+    UPLOAD_REVERTED,
+    PRODUCTS_RESTORED,
     WEBHOOK_ENDPOINT_DISABLED,
 )
 
@@ -54,4 +61,6 @@ def upload_event(import_id: int, summary: dict) -> dict:
         "updated": summary.get("updated"),
         "unchanged": summary.get("unchanged"),
         "error": summary.get("error"),
+        # What it changed, product by product (the HTTP API), while its journal is kept.
+        "changes_url": f"{api_url()}/imports/{import_id}/changes" if summary["status"] == "succeeded" else None,
     }

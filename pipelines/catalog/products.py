@@ -16,6 +16,7 @@ from pipelines.catalog.events import (
     PRODUCT_DELETED,
     PRODUCT_UPDATED,
     PRODUCTS_DELETED_ALL,
+    PRODUCTS_RESTORED,
     record_event,
 )
 from pipelines.catalog.product_rules import clean_price, first_problem
@@ -44,6 +45,14 @@ class ProductError(ValueError):
 
 
 class ProductNotFound(ProductError):
+    pass
+
+
+class DeletionNotFound(ProductError):
+    pass
+
+
+class AlreadyRestored(ProductError):
     pass
 
 
@@ -309,12 +318,41 @@ def delete_product(url: str, product_id: int) -> dict:
 
 
 def delete_all_products(url: str) -> int:
-    """Delete every product; returns how many there were (waits for a search index build to end)."""
+    """Delete every product, keeping them restorable (restore_deleted) for
+    JOURNAL_RETENTION_DAYS; returns how many there were (waits for a search
+    index build to end)."""
     with no_index_build(url), connect(url) as conn, conn.transaction():
         # Take the table lock first so the count is the number deleted.
         conn.execute(query("products/lock_table"))
         deleted = conn.execute(query("products/total")).fetchone()["n"]
+        deletion = conn.execute(query("products/snapshot_create"), {"products": deleted}).fetchone()
+        conn.execute(query("products/snapshot_rows"), {"deletion_id": deletion["id"]})
         conn.execute(query("products/delete_all"))
         conn.execute(query("products/cleared"))
-        record_event(conn, PRODUCTS_DELETED_ALL, {"deleted": deleted}, None)
+        record_event(conn, PRODUCTS_DELETED_ALL, {"deleted": deleted, "deletion_id": deletion["id"]}, None)
     return deleted
+
+
+def recent_deletions(url: str, limit: int = 20) -> list[dict]:
+    """Delete-alls still kept (newest first): id, deleted_at, products, restored_at, restored."""
+    with connect(url) as conn:
+        return conn.execute(query("products/deletions"), {"limit": limit}).fetchall()
+
+
+def restore_deleted(url: str, deletion_id: int) -> dict:
+    """Put back what delete-all `deletion_id` deleted; products whose SKU exists
+    again are kept as they are now. Returns restored and kept counts."""
+    with connect(url) as conn, conn.transaction():
+        conn.execute(query("staging/merge_lock"))  # takes turns with merges
+        deletion = conn.execute(query("products/deletion_lock"), {"deletion_id": deletion_id}).fetchone()
+        if deletion is None:
+            raise DeletionNotFound(
+                f"There is no kept delete-all #{deletion_id} (it may be older than JOURNAL_RETENTION_DAYS)."
+            )
+        if deletion["restored_at"] is not None:
+            when = f"{deletion['restored_at']:%Y-%m-%d %H:%M}"
+            raise AlreadyRestored(f"Delete-all #{deletion_id} was already restored at {when}.")
+        restored = conn.execute(query("products/restore"), {"deletion_id": deletion_id}).fetchone()["restored"]
+        summary = {"deletion_id": deletion_id, "restored": restored, "kept": deletion["products"] - restored}
+        record_event(conn, PRODUCTS_RESTORED, summary, None)
+    return summary

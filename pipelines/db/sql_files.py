@@ -12,9 +12,11 @@ def query(name: str) -> str:
     return (SQL_DIR / "queries" / f"{name}.sql").read_text()
 
 
-def with_table(name: str, **tables: str) -> sql.Composed:
-    """A query whose {placeholders} are table names, quoted as identifiers."""
-    return sql.SQL(query(name)).format(**{k: sql.Identifier(v) for k, v in tables.items()})
+def with_table(name: str, parts: dict[str, str] | None = None, **tables: str) -> sql.Composed:
+    """A query whose {placeholders} are table names, quoted as identifiers (and
+    fixed SQL fragments in `parts`, as with_parts)."""
+    fragments = {k: sql.SQL(v) for k, v in (parts or {}).items()}
+    return sql.SQL(query(name)).format(**{k: sql.Identifier(v) for k, v in tables.items()}, **fragments)
 
 
 def with_parts(name: str, **parts: str) -> sql.Composed:

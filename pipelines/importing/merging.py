@@ -60,6 +60,7 @@ def merge_import(
     staged_rows: int,
     has_price: bool = True,
     before_commit: Callable[[psycopg.Connection], None] = lambda conn: None,
+    journal: bool = True,
 ) -> MergeResult:
     """Upsert the import's staging table into products.
 
@@ -67,12 +68,19 @@ def merge_import(
     `upload.completed` event is written to the outbox. So either the products,
     the import's success and its event all commit, or none of them does.
     Without a price column in the file (`has_price` false) prices are kept.
-    `before_commit` lets tests inject a failure at the last moment.
+    `before_commit` lets tests inject a failure at the last moment. The
+    journal (what it created, and the values it overwrote, for undo) is
+    written by the merge statement itself; only the benchmark turns it off,
+    to measure what it costs.
     """
     with connect(url) as conn, conn.transaction():
         conn.execute(query("staging/merge_lock"))
         counts = conn.execute(
-            with_table("staging/merge_into_products", staging=staging_table(import_id)),
+            with_table(
+                "staging/merge_into_products",
+                parts={"journal": query("staging/journal") if journal else ""},
+                staging=staging_table(import_id),
+            ),
             {"import_id": import_id, "has_price": has_price},
         ).fetchone()
         created, updated = counts["created"], counts["updated"]

@@ -119,6 +119,33 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _undo(args: argparse.Namespace) -> int:
+    import json
+
+    from pipelines.db import connection, migrations
+    from pipelines.importing.cancellation import ImportNotFound
+    from pipelines.importing.journal import CannotUndo, undo_import
+
+    url = connection.resolve_url()
+    migrations.migrate(url)
+    try:
+        summary = undo_import(url, args.import_id)
+    except (ImportNotFound, CannotUndo) as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(summary.as_json()))
+        return 0
+    print(
+        f"Import {summary.import_id} undone in {summary.seconds:.1f} s: {summary.restored:,} products restored, "
+        f"{summary.deleted:,} deleted, {summary.kept:,} kept (changed or deleted since)"
+    )
+    if summary.kept_skus:
+        more = summary.kept - len(summary.kept_skus)
+        print("Kept: " + ", ".join(summary.kept_skus) + (f" and {more:,} more" if more > 0 else ""))
+    return 0
+
+
 def _hash_password(args: argparse.Namespace) -> int:
     import getpass
 
@@ -175,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     webhooks = commands.add_parser("webhooks", help="run the webhook delivery worker (up starts one)")
     webhooks.set_defaults(handler=_webhooks)
+
+    undo = commands.add_parser("undo", help="undo an import: restore what it updated, delete what it created")
+    undo.add_argument("import_id", type=int, metavar="IMPORT_ID")
+    undo.add_argument("--json", action="store_true", help="print one JSON object (restored, deleted, kept, kept_skus)")
+    undo.set_defaults(handler=_undo)
 
     api = commands.add_parser("api", help="serve the HTTP API on API_HOST:API_PORT (up starts it)")
     api.set_defaults(handler=_api)
