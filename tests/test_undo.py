@@ -53,7 +53,7 @@ def test_undo_restores_deletes_and_keeps_what_changed_since(run_job, landing_fil
 
     summary = undo_import(db_url, bad["id"])
     assert (summary.restored, summary.deleted, summary.kept) == (1, 1, 3)
-    assert sorted(summary.kept_skus) == ["B", "C", "N2"]  # N2 by the SKU it was created with
+    assert summary.kept_skus == ["B", "C"]  # and N2, deleted since: counted, not named
     now = products()
     assert now["a"]["name"] == "Alpha" and now["a"]["price"] == 1  # restored
     assert now["b"]["name"] == "Beta fixed by hand"  # edited since: kept
@@ -74,7 +74,7 @@ def test_undo_is_refused_for_imports_that_changed_nothing_or_were_pruned(run_job
         conn.execute("UPDATE imports SET finished_at = now() - interval '8 days' WHERE id = %s", (done["id"],))
         conn.commit()
     pruned = prune_journals(db_url, 7)
-    assert (pruned["imports"], pruned["journal_rows"]) == (1, 1)
+    assert (pruned["imports"], pruned["journal_rows"]) == (1, 0)  # it only created: no journal rows
     with pytest.raises(CannotUndo, match="JOURNAL_RETENTION_DAYS"):
         undo_import(db_url, done["id"])
 
@@ -130,3 +130,69 @@ def test_undoing_two_imports_newest_first_gives_back_the_catalog_before_both(run
     assert undo_import(db_url, second["id"]).kept == 0
     assert undo_import(db_url, first["id"]).kept == 0
     assert {k: (v["sku"], v["name"], v["price"]) for k, v in products().items()} == original
+
+
+@pytest.mark.slow
+def test_kill_9_during_an_undo_leaves_the_catalog_as_it_was(run_job, folders, db_url, tmp_path):
+    """A real undo process killed while its statement runs: nothing is undone, and undo works after."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from pipelines.importing.sample import write_sample
+
+    done = run_job(write_sample(Path(folders.landing_dir) / "big.csv", 200_000, seed=9))
+    with connection.connect(db_url) as conn:
+        before = conn.execute("SELECT count(*) AS n, max(updated_at) AS last FROM products").fetchone()
+    env = {**os.environ, "DATABASE_URL": db_url, "DATA_DIR": str(tmp_path / "data")}
+    undo = subprocess.Popen(
+        [Path(sys.executable).parent / "product-importer", "undo", str(done["id"])],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    database = db_url.rsplit("/", 1)[1]
+    with connection.connect(db_url, autocommit=True) as watcher:
+
+        def undo_running() -> bool:
+            return (
+                watcher.execute(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = %s AND query LIKE %s"
+                    " AND state = 'active' AND pid <> pg_backend_pid()",
+                    (database, "%import_changes%"),
+                ).fetchone()["n"]
+                > 0
+            )
+
+        deadline = time.monotonic() + 60
+        while not undo_running():
+            assert undo.poll() is None and time.monotonic() < deadline, "the undo ended before it could be killed"
+            time.sleep(0.01)
+        undo.send_signal(signal.SIGKILL)
+        undo.wait(10)
+        while undo_running():  # the server finishes the statement, then finds its client gone and rolls back
+            time.sleep(0.1)
+        after = watcher.execute("SELECT count(*) AS n, max(updated_at) AS last FROM products").fetchone()
+        reverted = watcher.execute("SELECT reverted_at FROM imports WHERE id = %s", (done["id"],)).fetchone()
+    assert after == before and reverted["reverted_at"] is None
+    assert events(db_url, "upload.reverted") == []
+    assert undo_import(db_url, done["id"]).deleted == before["n"]
+
+
+def test_the_retention_schedule_runs_the_prune_under_dagster(run_job, landing_file, db_url, monkeypatch):
+    from pipelines.definitions import defs
+    from pipelines.defs.resources import PostgresResource
+    from pipelines.defs.retention import apply_retention, journal_retention
+
+    done = run_job(landing_file("a.csv", "sku,name\nA,a\n"))
+    catalog.delete_all_products(db_url)
+    assert defs.resolve_schedule_def("journal_retention") is not None and journal_retention.cron_schedule
+    monkeypatch.setenv("JOURNAL_RETENTION_DAYS", "0")
+    result = apply_retention.execute_in_process(resources={"postgres": PostgresResource(url=db_url)})
+    assert result.success
+    with pytest.raises(CannotUndo, match="journal was removed"):
+        undo_import(db_url, done["id"])
+    assert catalog.recent_deletions(db_url) == []

@@ -25,6 +25,7 @@ def apply_retention():
 
 
 journal_retention = dg.ScheduleDefinition(
+    name="journal_retention",
     job=apply_retention,
     cron_schedule="17 3 * * *",  # daily, at a quiet hour
     default_status=dg.DefaultScheduleStatus.RUNNING,

@@ -3,7 +3,7 @@
 WITH pruned AS (
     UPDATE imports
     SET journal_pruned_at = now()
-    WHERE finished_at < now() - make_interval(days => %(days)s) AND journal_pruned_at IS NULL
+    WHERE finished_at < now() - %(days)s::float8 * interval '1 day' AND journal_pruned_at IS NULL
     RETURNING id
 ),
 journal AS (
@@ -11,7 +11,7 @@ journal AS (
     RETURNING 1
 ),
 snapshots AS (
-    DELETE FROM catalog_deletions WHERE deleted_at < now() - make_interval(days => %(days)s)
+    DELETE FROM catalog_deletions WHERE deleted_at < now() - %(days)s::float8 * interval '1 day'
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM pruned) AS imports, (SELECT count(*) FROM journal) AS journal_rows,

@@ -9,39 +9,48 @@
 -- product gets a tombstone: an import that arrived before the undo and
 -- merges after it does not create it again, as with any delete.
 WITH imp AS (
-    SELECT id, queued_at FROM imports WHERE id = %(import_id)s
+    SELECT id, queued_at, coalesce(created, 0) AS created FROM imports WHERE id = %(import_id)s
 ),
-entries AS (
-    SELECT j.product_id, j.created, j.sku, j.name, j.description, j.price, j.changed_at,
-           p.id IS NOT NULL AND p.changed_at = imp.queued_at AND (j.created OR j.sku IS NOT NULL) AS undoable,
-           coalesce(p.sku, j.sku) AS known_sku
+updated_entries AS (
+    SELECT j.*, p.id IS NOT NULL AND p.changed_at = imp.queued_at AS undoable, coalesce(p.sku, j.sku) AS known_sku
     FROM import_changes AS j
     CROSS JOIN imp
     LEFT JOIN products AS p ON p.id = j.product_id
     WHERE j.import_id = imp.id
 ),
+created_entries AS (
+    SELECT p.id, p.sku, p.changed_at = imp.queued_at AS undoable
+    FROM products AS p
+    CROSS JOIN imp
+    WHERE p.created_by_import = imp.id
+),
 restored AS (
     UPDATE products AS p
     SET sku = e.sku, name = e.name, description = e.description, price = e.price,
         changed_at = e.changed_at, updated_at = now()
-    FROM entries AS e
-    WHERE p.id = e.product_id AND e.undoable AND NOT e.created
+    FROM updated_entries AS e
+    WHERE p.id = e.product_id AND e.undoable
     RETURNING p.id
 ),
 deleted AS (
     DELETE FROM products AS p
-    USING entries AS e
-    WHERE p.id = e.product_id AND e.undoable AND e.created
+    USING created_entries AS e
+    WHERE p.id = e.id AND e.undoable
     RETURNING p.sku_key
 ),
 tombstones AS (
     INSERT INTO product_tombstones (sku_key, deleted_at)
     SELECT sku_key, now() FROM deleted
     ON CONFLICT (sku_key) DO UPDATE SET deleted_at = excluded.deleted_at
+),
+kept AS (
+    SELECT known_sku AS sku FROM updated_entries WHERE NOT undoable
+    UNION ALL
+    SELECT sku FROM created_entries WHERE NOT undoable
 )
 SELECT (SELECT count(*) FROM restored) AS restored,
        (SELECT count(*) FROM deleted) AS deleted,
-       (SELECT count(*) FROM entries WHERE NOT undoable) AS kept,
-       (SELECT coalesce(array_agg(label ORDER BY label), '{}')
-        FROM (SELECT coalesce(known_sku, '#' || product_id) AS label
-              FROM entries WHERE NOT undoable ORDER BY 1 LIMIT %(kept_listed)s) AS k) AS kept_skus;
+       -- kept: changed since, and created products deleted since (counted, not named: they are gone)
+       (SELECT count(*) FROM kept) + (SELECT created FROM imp) - (SELECT count(*) FROM created_entries) AS kept,
+       (SELECT coalesce(array_agg(sku ORDER BY sku), '{}') FROM (SELECT sku FROM kept ORDER BY sku LIMIT %(kept_listed)s) AS k)
+           AS kept_skus;

@@ -4,9 +4,10 @@
 -- that arrived before it does not overwrite restored products.
 WITH restored AS (
     INSERT INTO products AS p
-        (id, sku, sku_key, name, description, price, active, created_at, updated_at, changed_at)
+        (id, sku, sku_key, name, description, price, active, created_at, updated_at, changed_at, created_by_import)
     OVERRIDING SYSTEM VALUE
-    SELECT d.id, d.sku, d.sku_key, d.name, d.description, d.price, d.active, d.created_at, now(), now()
+    SELECT d.id, d.sku, d.sku_key, d.name, d.description, d.price, d.active, d.created_at, now(), now(),
+           d.created_by_import
     FROM deleted_products AS d
     WHERE d.deletion_id = %(deletion_id)s
     ON CONFLICT DO NOTHING

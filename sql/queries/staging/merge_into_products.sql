@@ -16,10 +16,11 @@
 -- deleted after this import arrived (a tombstone), or a catalog deleted as
 -- a whole since then, is not created again; such rows count as unchanged.
 --
--- The journal (import_changes, migration 0012) is written by this statement
--- too, from the rows it created and the values it overwrote: it exists
--- exactly when the merge commits. The placeholder below is the journal's
--- CTE (staging/journal.sql); the benchmark leaves it out to measure its cost.
+-- What the import changed (migration 0012) is written by this statement
+-- too: created products carry its id, and the values it overwrote go to
+-- import_changes, so both exist exactly when the merge commits. The
+-- placeholder below is the journal's CTE (staging/journal.sql); the
+-- benchmark leaves it out to measure its cost.
 WITH arrival AS (
     SELECT i.queued_at AS at, i.queued_at >= coalesce(c.cleared_at, '-infinity') AS after_clear
     FROM imports AS i
@@ -44,8 +45,8 @@ changed AS (
            AND p.changed_at <= arrival.at)
 ),
 inserted AS (
-    INSERT INTO products AS p (sku, sku_key, name, description, price, changed_at)
-    SELECT sku, sku_key, name, description, price, (SELECT at FROM arrival)
+    INSERT INTO products AS p (sku, sku_key, name, description, price, changed_at, created_by_import)
+    SELECT sku, sku_key, name, description, price, (SELECT at FROM arrival), %(import_id)s
     FROM changed
     WHERE product_id IS NULL
     -- Key order fills the unique index from left to right instead of at
@@ -58,7 +59,7 @@ inserted AS (
             price = CASE WHEN %(has_price)s THEN excluded.price ELSE p.price END,
             changed_at = excluded.changed_at, updated_at = now()
         WHERE p.changed_at <= excluded.changed_at
-    RETURNING p.id, p.sku, (xmax = 0) AS is_new
+    RETURNING (xmax = 0) AS is_new
 ),
 updated AS (
     UPDATE products AS p
