@@ -27,6 +27,8 @@ from pipelines.importing.import_runs import recent_imports
 from pipelines.importing.journal import undo_import
 from pipelines.importing.sample import write_sample
 
+COMMIT_STAGES = ("validating", "deduplicating", "loading", "merging")
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.undo_speed", description=__doc__.split("\n\n")[0])
@@ -53,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                         result = contender(variant, path, url)
                         record(f"{case} {variant} import", result["seconds"])
                         record(f"{case} {variant} merge", result["stages"]["merging"])
+                        # Committed: products, outcome and event in one transaction (the stages up to the merge).
+                        record(f"{case} {variant} committed", sum(result["stages"][s] for s in COMMIT_STAGES))
                     if variant == "importer":
                         newest, oldest = (row["id"] for row in recent_imports(url, 2))
                         for case, import_id in (("changed", newest), ("fresh", oldest)):
@@ -65,16 +69,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {round_number + 1} done", flush=True)
     median = {key: round(statistics.median(values), 2) for key, values in seconds.items()}
     figures = {"rows": args.rows, "repeat": args.repeat, "median_seconds": median, "ratios": {}}
-    print(f"\n{'':10} {'merge with':>11} {'without':>8} {'x':>6} {'import with':>12} {'without':>8} {'x':>6}")
+    print(f"\n{'seconds, with journal / without':34} {'merge':>15} {'committed':>15} {'whole import':>15}")
     for case in ("fresh", "changed"):
-        merge_with, merge_without = median[f"{case} importer merge"], median[f"{case} importer_without_journal merge"]
-        all_with, all_without = median[f"{case} importer import"], median[f"{case} importer_without_journal import"]
-        ratios = {"merge": round(merge_with / merge_without, 3), "import": round(all_with / all_without, 3)}
+        ratios, cells = {}, []
+        for part in ("merge", "committed", "import"):
+            with_it, without = median[f"{case} importer {part}"], median[f"{case} importer_without_journal {part}"]
+            ratios[part] = round(with_it / without, 3)
+            cells.append(f"{with_it:6.1f}/{without:5.1f} {ratios[part]:4.2f}x")
         figures["ratios"][case] = ratios
-        print(
-            f"{case:10} {merge_with:11.2f} {merge_without:8.2f} {ratios['merge']:6.3f} "
-            f"{all_with:12.2f} {all_without:8.2f} {ratios['import']:6.3f}"
-        )
+        print(f"{case:34} " + " ".join(f"{c:>15}" for c in cells))
     for case in ("changed", "fresh"):
         ratio = round(median[f"undo {case}"] / median[f"{case} importer import"], 2)
         figures["ratios"][f"undo {case}"] = ratio
