@@ -60,6 +60,17 @@ class SkuTaken(ProductError):
     """The SKU belongs to another product (SKUs are compared without regard to case)."""
 
 
+def contains_pattern(text: str) -> str | None:
+    """An ILIKE pattern matching `text` (trimmed) literally anywhere; None for no filter."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if "\x00" in text:
+        raise ProductError("A filter cannot contain a NUL character.")
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 @dataclass(frozen=True)
 class ProductFilter:
     sku: str = ""
@@ -70,19 +81,10 @@ class ProductFilter:
     price_max: str = ""
 
     def params(self) -> dict:
-        def pattern(text: str) -> str | None:
-            text = text.strip()
-            if not text:
-                return None
-            if "\x00" in text:
-                raise ProductError("A filter cannot contain a NUL character.")
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return f"%{escaped}%"
-
         return {
-            "sku": pattern(self.sku),
-            "name": pattern(self.name),
-            "description": pattern(self.description),
+            "sku": contains_pattern(self.sku),
+            "name": contains_pattern(self.name),
+            "description": contains_pattern(self.description),
             "active": ACTIVE_CHOICES[self.active],
             "price_min": _price_bound(self.price_min, "Minimum price"),
             "price_max": _price_bound(self.price_max, "Maximum price"),

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from psycopg.types.json import Jsonb
 
 from pipelines.catalog.events import UPLOAD_REVERTED, record_event
-from pipelines.catalog.products import ProductError
+from pipelines.catalog.products import contains_pattern
 from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
 from pipelines.importing.cancellation import ImportNotFound
@@ -85,9 +85,6 @@ def import_changes(
 ) -> list[dict]:
     """A page of what the import changed (by product id, after `after`), filtered by
     kind (created True / updated False) and SKU substring."""
-    if "\x00" in sku:
-        raise ProductError("A filter cannot contain a NUL character.")
-    pattern = sku.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if sku else ""
     with connect(url) as conn:
         return conn.execute(
             query("journal/changes"),
@@ -96,7 +93,7 @@ def import_changes(
                 "after": after,
                 "limit": limit,
                 "created": created,
-                "sku": f"%{pattern}%" if pattern else None,
+                "sku": contains_pattern(sku),
             },
         ).fetchall()
 
