@@ -12,6 +12,7 @@ simply run again.
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -47,7 +48,7 @@ class ImportState:
     event_id: int = 0  # upload.completed, once the merge committed
 
 
-def _claim_import(url: str, config: ImportConfig) -> tuple[int, str]:
+def _claim_import(context: dg.OpExecutionContext, url: str, config: ImportConfig) -> tuple[int, str]:
     """The import this run carries out, and its source: given, queued by an upload, or new."""
     if config.import_id:
         return config.import_id, config.source
@@ -56,7 +57,13 @@ def _claim_import(url: str, config: ImportConfig) -> tuple[int, str]:
             raise dg.Failure(description=f"Import {queued['id']} was cancelled before its run started.")
         return queued["id"], queued["source"]  # an upload from the app or the API
     name = S3Location.parse(config.path).name if is_s3(config.path) else Path(config.path).name
-    return create_import(url, name, config.path, config.source), config.source
+    return create_import(url, name, config.path, config.source, queued_at=run_queued_at(context)), config.source
+
+
+def run_queued_at(context: dg.OpExecutionContext) -> datetime | None:
+    """When this run was created: a sensor creates runs in the order files arrived."""
+    record = context.instance.get_run_record_by_id(context.run_id)
+    return record.create_timestamp if record else None
 
 
 @dg.op(
@@ -67,7 +74,7 @@ def validate(
 ) -> ImportState:
     url = postgres.resolved_url()
     refuse_reexecution(context)  # before an import row exists
-    import_id, source = _claim_import(url, config)
+    import_id, source = _claim_import(context, url, config)
     paths = folders.folders()
     origin = config.path
     with import_stage(context, url, import_id, "validating", claim_for_run=True) as stage:

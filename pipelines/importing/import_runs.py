@@ -7,6 +7,7 @@ while the merge transaction is still open.
 import json
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from time import monotonic
 
 import psycopg
@@ -59,8 +60,19 @@ class ImportCancelled(Exception):
     """Someone asked this import to stop (imports/request_cancel.sql); nothing was merged."""
 
 
-def create_import(url: str, file_name: str, file_path: str | None, source: str, mapping: dict | None = None) -> int:
-    """A queued import; `mapping` is columns.Mapping.as_json() of the columns the user chose."""
+def create_import(
+    url: str,
+    file_name: str,
+    file_path: str | None,
+    source: str,
+    mapping: dict | None = None,
+    queued_at: datetime | None = None,
+) -> int:
+    """A queued import; `mapping` is columns.Mapping.as_json() of the columns the user chose.
+
+    `queued_at` is when the file arrived (default now): a sensor's run gives
+    the moment its run was queued, since queued runs start in that order but
+    may create their import rows in any order."""
     with connect(url) as conn:
         row = conn.execute(
             query("imports/create"),
@@ -69,6 +81,7 @@ def create_import(url: str, file_name: str, file_path: str | None, source: str, 
                 "file_path": file_path,
                 "source": source,
                 "mapping": Jsonb(mapping) if mapping else None,
+                "queued_at": queued_at,
             },
         ).fetchone()
     return row["id"]
