@@ -6,6 +6,8 @@ suffix so concurrent runs on one server never see each other's data.
 """
 
 import os
+import socket
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,3 +117,27 @@ def landing_file(folders):
         return path
 
     return write
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    """A real S3-compatible server on localhost (moto's server mode) with a bucket `catalog`;
+    the AWS_* environment points boto3 (here and in child processes) at it."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # moto keeps its state per process: start every test from an empty server.
+    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"))
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="catalog")
+    yield client
+    server.stop()

@@ -1,35 +1,10 @@
 """Bucket landing against a real S3-compatible server on localhost (moto's server mode)."""
 
-import socket
-import urllib.request
-
-import boto3
 import dagster as dg
-import pytest
-from moto.server import ThreadedMotoServer
 
 from pipelines.defs.bucket_sensor import landing_bucket_sensor
 from pipelines.defs.resources import BucketResource
 from pipelines.importing.sample import write_sample
-
-
-@pytest.fixture
-def s3(monkeypatch):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    # moto keeps its state per process: start every test from an empty server.
-    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"))
-    client = boto3.client("s3")
-    client.create_bucket(Bucket="catalog")
-    yield client
-    server.stop()
 
 
 def tick(cursor, landing="s3://catalog/incoming"):
