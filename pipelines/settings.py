@@ -41,6 +41,17 @@ def landing_url() -> str:
     return _text("LANDING_URL")
 
 
+def restart_delay_seconds() -> float:
+    """How long `up` waits before starting again a service that exited (RESTART_DELAY_SECONDS)."""
+    return float(_text("RESTART_DELAY_SECONDS") or 2)
+
+
+def webhook_workers(profile: str) -> int:
+    """How many webhook workers `up` runs: WEBHOOK_WORKERS, else 2 in production
+    (one may die mid-delivery; the other takes over after the lease) and 1 locally."""
+    return max(1, int(_text("WEBHOOK_WORKERS") or (2 if profile == "production" else 1)))
+
+
 def landing_settle_seconds() -> float:
     """How long a landing file must stay unchanged before it is imported."""
     return float(_text("LANDING_SETTLE_SECONDS") or 1.0)
@@ -99,6 +110,9 @@ class Listen:
     app_port: int = 8501
     api_host: str = LOOPBACK
     api_port: int = 8000
+    # The Dagster code server of the production shape (pipelines/local/services.py).
+    code_host: str = LOOPBACK
+    code_port: int = 4000
 
     @classmethod
     def from_env(cls) -> "Listen":
@@ -112,6 +126,8 @@ class Listen:
             # Beyond this machine only with an API token (access/tokens.py).
             api_host=_text("API_HOST", LOOPBACK),
             api_port=int(_text("API_PORT", "8000")),
+            code_host=_text("CODE_HOST", LOOPBACK),
+            code_port=int(_text("CODE_PORT", "4000")),
         )
 
 

@@ -5,6 +5,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from pipelines.local.services import PRODUCTION_ROLES
+
 
 def _sample(args: argparse.Namespace) -> int:
     from pipelines.importing.sample import write_sample
@@ -52,7 +54,13 @@ def _migrate(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from pipelines.local.supervisor import run_up
 
-    return run_up()
+    return run_up(args.profile)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from pipelines.local.services import serve
+
+    return serve(args.role)
 
 
 def _webhooks(args: argparse.Namespace) -> int:
@@ -177,7 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"start the database, Dagster (:{ports.dagster_port}), the admin app (:{ports.app_port}) "
         f"and the HTTP API (:{ports.api_port})",
     )
+    up.add_argument(
+        "--profile",
+        choices=("local", "production"),
+        default="local",
+        help="local: embedded PostgreSQL unless DATABASE_URL, `dagster dev`; production: Dagster's code server, "
+        "webserver and daemon as separate processes on PostgreSQL (deploy/dagster.yaml), WEBHOOK_WORKERS workers",
+    )
     up.set_defaults(handler=_up)
+
+    serve = commands.add_parser(
+        "serve", help="run one service of the production shape (what each container runs; see deploy/)"
+    )
+    serve.add_argument("role", choices=PRODUCTION_ROLES)
+    serve.set_defaults(handler=_serve)
 
     run = commands.add_parser("import", help="import one CSV or .xlsx file now and print a summary")
     run.add_argument("path")
