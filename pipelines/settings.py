@@ -61,6 +61,30 @@ def dagster_home() -> Path:
     return Path(_text("DAGSTER_HOME") or data_dir() / "dagster").resolve()
 
 
+def production_dagster_home() -> Path:
+    """DAGSTER_HOME if set (a container's), else data/dagster-production: the
+    production shape's instance, apart from the local profile's."""
+    return Path(_text("DAGSTER_HOME") or data_dir() / "dagster-production").resolve()
+
+
+def code_server_host() -> str:
+    """CODE_SERVER_HOST: where the webserver and daemon reach the code server (empty: CODE_HOST)."""
+    return _text("CODE_SERVER_HOST")
+
+
+def missing_production_settings() -> list[str]:
+    """The settings deploy/dagster.yaml and the catalog need that are not set."""
+    return [
+        f"{name} ({why})"
+        for name, why in (
+            ("DATABASE_URL", "the catalog's PostgreSQL"),
+            ("DAGSTER_POSTGRES_URL", "the database for Dagster's runs, events and schedules"),
+            ("DAGSTER_MAX_CONCURRENT_RUNS", "how many runs at once"),
+        )
+        if not _text(name)
+    ]
+
+
 def export_dagster_home(home: Path) -> None:
     os.environ["DAGSTER_HOME"] = str(home)
 

@@ -17,7 +17,8 @@ import signal
 import sys
 from pathlib import Path
 
-from pipelines.settings import LOOPBACK, PROJECT_ROOT, Listen, data_dir
+from pipelines import settings
+from pipelines.settings import LOOPBACK, PROJECT_ROOT, Listen
 
 
 def reachable(host: str) -> str:
@@ -107,34 +108,19 @@ def production_environment(listen: Listen) -> dict[str, str]:
     code server is reached (deploy/workspace.yaml reads CODE_SERVER_HOST and
     CODE_PORT) and a DAGSTER_HOME holding deploy/dagster.yaml."""
     return {
-        "CODE_SERVER_HOST": os.environ.get("CODE_SERVER_HOST") or reachable(listen.code_host),
+        "CODE_SERVER_HOST": settings.code_server_host() or reachable(listen.code_host),
         "CODE_PORT": str(listen.code_port),
         "DAGSTER_HOME": str(production_dagster_home()),
     }
 
 
 def production_dagster_home() -> Path:
-    """DAGSTER_HOME if set (the container's, with its dagster.yaml), else
-    data/dagster-production; given deploy/dagster.yaml as shipped when it has none."""
-    given = os.environ.get("DAGSTER_HOME", "").strip()
-    home = Path(given).resolve() if given else data_dir() / "dagster-production"
+    """The production instance's directory, given deploy/dagster.yaml as shipped when it has none."""
+    home = settings.production_dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copyfile(DAGSTER_YAML, home / "dagster.yaml")
     return home
-
-
-def missing_production_settings() -> list[str]:
-    """The settings deploy/dagster.yaml and the catalog need that are not set."""
-    return [
-        f"{name} ({why})"
-        for name, why in (
-            ("DATABASE_URL", "the catalog's PostgreSQL"),
-            ("DAGSTER_POSTGRES_URL", "the database for Dagster's runs, events and schedules"),
-            ("DAGSTER_MAX_CONCURRENT_RUNS", "how many runs at once"),
-        )
-        if not os.environ.get(name, "").strip()
-    ]
 
 
 def serve(role: str) -> int:
@@ -146,7 +132,7 @@ def serve(role: str) -> int:
         print(f"error: {unknown}", file=sys.stderr)
         return 2
     if role in ("code", "webserver", "daemon"):
-        if missing := missing_production_settings():
+        if missing := settings.missing_production_settings():
             print(f"error: `serve {role}` needs {'; '.join(missing)}.", file=sys.stderr)
             return 2
         os.environ.update(production_environment(listen))

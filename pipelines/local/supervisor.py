@@ -46,6 +46,7 @@ from pipelines.settings import (
     Listen,
     data_dir,
     landing_url,
+    missing_production_settings,
     restart_delay_seconds,
     webhook_workers,
 )
@@ -245,7 +246,7 @@ def ready_line(listen: Listen, seconds: float) -> str:
 def run_up(profile: str = "local") -> int:
     listen = Listen.from_env()
     production = profile == "production"
-    if production and (missing := services.missing_production_settings()):
+    if production and (missing := missing_production_settings()):
         print(
             f"error: the production profile needs {'; '.join(missing)}. See README, 'Running in production'.",
             file=sys.stderr,
