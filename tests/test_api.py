@@ -60,6 +60,29 @@ def test_products_create_read_change_delete(api):
     problem_of(api.patch("/products/999999", json={"name": "x"}), 404)
 
 
+def test_a_products_history_names_the_token_that_changed_it(api, db_url):
+    product = api.post("/products", json={"sku": "H-1", "name": "Before", "price": "1"}).json()
+    _, token = tokens.create_token(db_url, "erp")
+    erp = {"Authorization": f"Bearer {token}"}
+    assert api.patch(f"/products/{product['id']}", json={"name": "After"}, headers=erp).status_code == 200
+    history = api.get(f"/products/{product['id']}/history", headers=erp)
+    assert history.status_code == 200, history.text
+    assert [(h["change"], h["by"], h["changed"]) for h in history.json()] == [
+        ("updated", "API token erp", {"name": {"before": "Before", "after": "After"}}),
+        (
+            "created",
+            "HTTP API",
+            {
+                "sku": {"before": None, "after": "H-1"},
+                "name": {"before": None, "after": "Before"},
+                "price": {"before": None, "after": "1"},
+                "active": {"before": None, "after": True},
+            },
+        ),
+    ]
+    problem_of(api.get("/products/999999/history", headers=erp), 404)
+
+
 def test_bad_product_input_is_a_clear_problem_never_a_server_error(api):
     api.post("/products", json={"sku": "ABC", "name": "First"}).raise_for_status()
     clash = problem_of(api.post("/products", json={"sku": "abc", "name": "Second"}), 409)

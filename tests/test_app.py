@@ -100,7 +100,7 @@ def test_delete_one_with_confirmation(app_env):
     seed(app_env, 3)
     target = catalog.page_after(app_env, catalog.ProductFilter(sku="SKU-001"))[0]
     at = page("products").run()
-    at.session_state["dialog"] = ("delete", target["id"])
+    at.session_state["dialog"] = ("delete", (target["id"],))
     at.run()
     assert any("Delete **SKU-001**" in shown(m.value) for m in at.markdown)
     at.button(key="confirm_delete").click().run()
@@ -433,3 +433,50 @@ def test_imports_page_shows_what_an_import_changed_and_undoes_it(app_env, run_jo
     assert get_import(app_env, second["id"])["reverted_at"] is not None
     rows = {r["sku"]: r for r in catalog.page_after(app_env, catalog.ProductFilter(), None, 10)}
     assert set(rows) == {"A", "B"} and rows["B"]["name"] == "Beta"
+
+
+def test_bulk_actions_on_the_selected_rows(app_env):
+    seed(app_env, 6)  # SKU-000 and SKU-005 inactive
+    at = page("products").run()
+    at.session_state["products_table"] = {"selection": {"rows": [0, 1, 2], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    labels = {b.key: b.label for b in at.button}
+    assert labels["activate"] == "Activate 3" and labels["deactivate"] == "Deactivate 3" and "edit" not in labels
+    at.button(key="deactivate").click().run()
+    assert [t.value for t in at.toast] == ["3 products are now inactive"]
+    by_sku = {r["sku"]: r for r in catalog.page_after(app_env, catalog.ProductFilter(), None, 10)}
+    assert [by_sku[f"SKU-{i:03d}"]["active"] for i in range(6)] == [False, False, False, True, True, False]
+    with connection.connect(app_env) as conn:
+        updates = conn.execute("SELECT payload FROM events WHERE type = 'product.updated'").fetchall()
+    assert len(updates) == 2 and all(u["payload"]["by"] == "admin app" for u in updates)  # SKU-000 was inactive
+    at.button(key="delete").click().run()
+    assert any("Delete these **3 products**" in shown(m.value) for m in at.markdown)
+    at.button(key="confirm_delete").click().run()
+    assert [t.value for t in at.toast] == ["Deleted 3 products"]
+    assert sorted(r["sku"] for r in catalog.page_after(app_env, catalog.ProductFilter(), None, 10)) == [
+        "SKU-003",
+        "SKU-004",
+        "SKU-005",
+    ]
+
+
+def test_a_products_history_shows_imports_and_edits_with_before_and_after(app_env, run_job, landing_file):
+    first = run_job(landing_file("first.csv", "sku,name,price\nA-1,Alpha,1.50\n"))
+    product = catalog.page_after(app_env, catalog.ProductFilter())[0]
+    catalog.update_product(app_env, product["id"], "A-1", "Alpha", "", False, "1.50", by="admin app")
+    second = run_job(landing_file("second.csv", "sku,name,price\nA-1,Alpha v2,2\n"))
+    at = page("products").run()
+    at.session_state["dialog"] = ("edit", product["id"])
+    at.run()
+    assert not at.exception
+    history = at.dataframe[-1].value.to_dict("records")
+    assert [(h["change"], h["by"], h["what"]) for h in history] == [
+        ("updated by an import", f"import {second['id']} (second.csv)", "name: Alpha → Alpha v2; price: 1.50 → 2"),
+        ("updated", "admin app", "active: active → inactive"),
+        (
+            "created by an import",
+            f"import {first['id']} (first.csv)",
+            "sku: A-1; name: Alpha; price: 1.50; active: active",
+        ),
+    ]

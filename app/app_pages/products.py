@@ -14,17 +14,19 @@ from pipelines.catalog.products import (
     create_product,
     cursor_of,
     delete_all_products,
-    delete_product,
+    delete_products,
     get_product,
     page_after,
     page_before,
+    product_history,
     recent_deletions,
     restore_deleted,
-    set_active,
+    set_active_many,
     update_product,
 )
 from pipelines.settings import journal_retention_days
 
+BY = "admin app"  # who the product's history says made the change
 url = start_page()
 show_toast()
 st.title("Products")
@@ -132,13 +134,14 @@ table = st.dataframe(
     ],
     hide_index=True,
     on_select="rerun",
-    selection_mode="single-row",
+    selection_mode="multi-row",
     key="products_table",
     column_order=("id", "sku", "name", "price", "description", "active", "updated_at"),
     column_config={"description": st.column_config.TextColumn(width="large")},
 )
 selected_rows = table.selection.rows if table is not None and hasattr(table, "selection") else []
-selected = rows[selected_rows[0]] if selected_rows and selected_rows[0] < len(rows) else None
+chosen = [rows[i] for i in selected_rows if i < len(rows)]
+selected = chosen[0] if len(chosen) == 1 else None
 
 
 # --- dialogs ---------------------------------------------------------------------
@@ -173,10 +176,10 @@ def product_form(product: dict | None) -> None:
         if st.form_submit_button("Save", type="primary"):
             try:
                 if product:
-                    saved = update_product(url, product["id"], sku, name, description, active, price)
+                    saved = update_product(url, product["id"], sku, name, description, active, price, by=BY)
                     toast_next_run(f"Saved {as_text(saved['sku'])}")
                 else:
-                    saved = create_product(url, sku, name, description, active, price)
+                    saved = create_product(url, sku, name, description, active, price, by=BY)
                     toast_next_run(f"Created {as_text(saved['sku'])}")
             except ProductError as problem:
                 st.error(as_text(problem))
@@ -198,25 +201,56 @@ def still_there(product_id: int) -> dict | None:
     return product
 
 
-@st.dialog("Edit product", on_dismiss=close_dialog)
+def shown(value) -> str:
+    if value is None or value == "":
+        return "(none)"
+    if isinstance(value, bool):
+        return "active" if value else "inactive"
+    return str(value)  # a table cell: plain text, no Markdown
+
+
+def history_rows(product_id: int) -> list[dict]:
+    return [
+        {
+            "when": f"{entry['at']:%Y-%m-%d %H:%M:%S}" if entry["at"] else "",
+            "change": entry["change"],
+            "by": entry["by"],
+            "what": "; ".join(
+                f"{field}: {shown(old)} → {shown(new)}" if old is not None else f"{field}: {shown(new)}"
+                for field, (old, new) in entry["changed"].items()
+            ),
+        }
+        for entry in product_history(url, product_id)
+    ]
+
+
+@st.dialog("Edit product", width="large", on_dismiss=close_dialog)
 def edit_dialog(product_id: int) -> None:
     if product := still_there(product_id):
         product_form(product)
+        st.markdown("**History**")
+        if history := history_rows(product_id):
+            st.dataframe(history, hide_index=True, key=f"history_{product_id}")
+        else:
+            st.caption("No change recorded (imports older than JOURNAL_RETENTION_DAYS are not kept).")
 
 
-@st.dialog("Delete product", on_dismiss=close_dialog)
-def delete_dialog(product_id: int) -> None:
-    product = still_there(product_id)
-    if product is None:
+@st.dialog("Delete products", on_dismiss=close_dialog)
+def delete_dialog(product_ids: tuple[int, ...]) -> None:
+    products = [p for i in product_ids if (p := get_product(url, i))]
+    if not products:
+        st.warning("These products no longer exist.")
         return
-    st.write(f"Delete **{as_text(product['sku'])}** ({as_text(product['name'])})?")
+    if len(products) == 1:
+        st.write(f"Delete **{as_text(products[0]['sku'])}** ({as_text(products[0]['name'])})?")
+    else:
+        skus = ", ".join(as_text(p["sku"]) for p in products[:10]) + (" …" if len(products) > 10 else "")
+        st.write(f"Delete these **{len(products)} products**? {skus}")
 
     def delete() -> tuple[str, str]:
-        try:
-            delete_product(url, product_id)
-            return f"Deleted {as_text(product['sku'])}", ":material/delete:"
-        except ProductError as problem:
-            return str(problem), ":material/warning:"
+        deleted = delete_products(url, [p["id"] for p in products], by=BY)
+        what = as_text(deleted[0]["sku"]) if len(deleted) == 1 else f"{len(deleted):,} products"
+        return f"Deleted {what}", ":material/delete:"
 
     confirm_buttons("Delete", "delete", delete, close_dialog)
 
@@ -241,20 +275,39 @@ def delete_all_dialog() -> None:
 
 
 # --- actions -------------------------------------------------------------------------
+def set_chosen_active(active: bool) -> None:
+    """(De)activate every chosen product, in one transaction."""
+    done = set_active_many(url, [p["id"] for p in chosen], active, by=BY)
+    state = "active" if active else "inactive"
+    toast_next_run(
+        f"{as_text(done[0]['sku'])} is now {state}" if len(done) == 1 else f"{len(done):,} products are now {state}"
+    )
+
+
 actions = st.container(horizontal=True)
 actions.button("New product", icon=":material/add:", on_click=open_dialog, args=("create",), key="new")
 if selected:
     actions.button("Edit", icon=":material/edit:", on_click=open_dialog, args=("edit", selected["id"]), key="edit")
-    toggle_label = "Deactivate" if selected["active"] else "Activate"
-    if actions.button(toggle_label, icon=":material/toggle_on:", key="toggle"):
-        try:
-            set_active(url, selected["id"], not selected["active"])
-            toast_next_run(f"{as_text(selected['sku'])} is now {'inactive' if selected['active'] else 'active'}")
-        except ProductError as problem:
-            toast_next_run(as_text(problem), ":material/warning:")
-        st.rerun()
+if chosen:
+    many = f" {len(chosen)}" if len(chosen) > 1 else ""
+    if any(not p["active"] for p in chosen):
+        actions.button(
+            f"Activate{many}", icon=":material/toggle_on:", on_click=set_chosen_active, args=(True,), key="activate"
+        )
+    if any(p["active"] for p in chosen):
+        actions.button(
+            f"Deactivate{many}",
+            icon=":material/toggle_off:",
+            on_click=set_chosen_active,
+            args=(False,),
+            key="deactivate",
+        )
     actions.button(
-        "Delete", icon=":material/delete:", on_click=open_dialog, args=("delete", selected["id"]), key="delete"
+        f"Delete{many}",
+        icon=":material/delete:",
+        on_click=open_dialog,
+        args=("delete", tuple(p["id"] for p in chosen)),
+        key="delete",
     )
 # Built when clicked (a callable), from the same export as GET /products/export;
 # the app holds the file while it is downloaded, the API streams it.
@@ -275,8 +328,8 @@ actions.button(
     args=("delete_all",),
     key="delete_all",
 )
-if not selected:
-    st.caption("Select a row to edit, (de)activate or delete it.")
+if not chosen:
+    st.caption("Select a row to edit it; select several to (de)activate or delete them together.")
 
 dialog = st.session_state.get("dialog")
 if dialog:

@@ -39,13 +39,20 @@ def require_access(
             raise ApiProblem(401, "This API token is not known.", _CHALLENGE)
         if token["revoked_at"] is not None:
             raise ApiProblem(401, f"The API token '{token['name']}' has been revoked.", _CHALLENGE)
+        request.state.by = f"API token {token['name']}"
         return
     if _tokens_configured(ctx.url):
         raise ApiProblem(401, "Send an API token: Authorization: Bearer <token>.", _CHALLENGE)
     client = request.client.host if request.client else ""
+    request.state.by = "HTTP API"
     if not is_loopback(client):
         raise ApiProblem(
             403,
             "No API token exists, so the API answers on this machine only. "
             "Create one with `product-importer token create NAME` and send it as Authorization: Bearer <token>.",
         )
+
+
+def changed_by(request: Request) -> str:
+    """Who a change made in this request is recorded as (a product's history): the token's name."""
+    return getattr(request.state, "by", "HTTP API")

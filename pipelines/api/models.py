@@ -35,6 +35,22 @@ class Product(BaseModel):
         return None if value is None else str(value)
 
 
+class FieldChange(BaseModel):
+    before: str | bool | None
+    after: str | bool | None
+
+
+class ProductChange(BaseModel):
+    """One entry of a product's history."""
+
+    at: datetime | None
+    change: str = Field(examples=["updated", "created by an import"])
+    by: str = Field(description="Who made it (an API token, the admin app) or which import", examples=["admin app"])
+    changed: dict[str, FieldChange] = Field(
+        description="The fields that changed: sku, name, description, price, active"
+    )
+
+
 # The lengths here only bound what is read; product_rules (the import's own
 # rules) decides what is valid and says why not, in a 422.
 _PRICE_HELP = "A price (19.90, 19,90, 1.234,56 …) as text or number; null or empty: no price"

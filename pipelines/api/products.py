@@ -7,11 +7,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from pipelines.api import cursors
+from pipelines.api.access import changed_by
 from pipelines.api.context import ApiContext, context
 from pipelines.api.models import (
     Deleted,
     Deletion,
     Product,
+    ProductChange,
     ProductCount,
     ProductIn,
     ProductPage,
@@ -24,6 +26,7 @@ from pipelines.catalog.export import export_csv
 
 router = APIRouter(prefix="/products", tags=["products"])
 Ctx = Annotated[ApiContext, Depends(context)]
+By = Annotated[str, Depends(changed_by)]
 SORTS = tuple(catalog.SORT_KEYS) + tuple(f"-{key}" for key in catalog.SORT_KEYS)
 CONFIRM_DELETE_ALL = "delete-all"
 ProductId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -122,8 +125,8 @@ def delete_all(
 
 
 @router.post("", status_code=201, response_model=Product, responses=documented(401, 403, 409, 422))
-def create_product(ctx: Ctx, body: ProductIn, response: Response) -> dict:
-    row = catalog.create_product(ctx.url, body.sku, body.name, body.description, body.active, body.price or "")
+def create_product(ctx: Ctx, by: By, body: ProductIn, response: Response) -> dict:
+    row = catalog.create_product(ctx.url, body.sku, body.name, body.description, body.active, body.price or "", by=by)
     response.headers["Location"] = f"/products/{row['id']}"
     return row
 
@@ -140,16 +143,28 @@ def get_product(ctx: Ctx, product_id: ProductId) -> dict:
     return _existing(ctx, product_id)
 
 
+@router.get("/{product_id}/history", response_model=list[ProductChange], responses=documented(401, 403, 404, 422))
+def product_history(ctx: Ctx, product_id: ProductId) -> list[dict]:
+    """The product's changes, newest first (up to 50): over the API, in the admin app, by imports."""
+    history = catalog.product_history(ctx.url, product_id)
+    if not history and catalog.get_product(ctx.url, product_id) is None:
+        raise ApiProblem(404, f"There is no product #{product_id}.")
+    return [
+        {**entry, "changed": {f: {"before": old, "after": new} for f, (old, new) in entry["changed"].items()}}
+        for entry in history
+    ]
+
+
 @router.put("/{product_id}", response_model=Product, responses=documented(401, 403, 404, 409, 422))
-def replace_product(ctx: Ctx, product_id: ProductId, body: ProductIn) -> dict:
+def replace_product(ctx: Ctx, by: By, product_id: ProductId, body: ProductIn) -> dict:
     """Replace every field (omitted ones take their defaults)."""
     return catalog.update_product(
-        ctx.url, product_id, body.sku, body.name, body.description, body.active, body.price or ""
+        ctx.url, product_id, body.sku, body.name, body.description, body.active, body.price or "", by=by
     )
 
 
 @router.patch("/{product_id}", response_model=Product, responses=documented(401, 403, 404, 409, 422))
-def change_product(ctx: Ctx, product_id: ProductId, body: ProductPatch) -> dict:
+def change_product(ctx: Ctx, by: By, product_id: ProductId, body: ProductPatch) -> dict:
     """Change only the fields given."""
     current = _existing(ctx, product_id)
     given = body.model_dump(exclude_unset=True)
@@ -164,10 +179,11 @@ def change_product(ctx: Ctx, product_id: ProductId, body: ProductPatch) -> dict:
         merged["description"] or "",
         merged["active"],
         merged["price"] if merged["price"] is not None else "",
+        by=by,
     )
 
 
 @router.delete("/{product_id}", status_code=204, responses=documented(401, 403, 404, 422))
-def delete_product(ctx: Ctx, product_id: ProductId) -> Response:
-    catalog.delete_product(ctx.url, product_id)
+def delete_product(ctx: Ctx, by: By, product_id: ProductId) -> Response:
+    catalog.delete_product(ctx.url, product_id, by=by)
     return Response(status_code=204)

@@ -240,8 +240,19 @@ def product_payload(row: dict) -> dict:
     return {k: _json_value(v) for k, v in row.items() if k not in ("sku_key", "sort_value")}
 
 
+def _event(conn: psycopg.Connection, event_type: str, payload: dict, by: str | None) -> None:
+    """A product change's event; `by` says who made it (the admin app, an API token), shown in its history."""
+    record_event(conn, event_type, {**payload, "by": by} if by else payload, None)
+
+
 def create_product(
-    url: str, sku: str, name: str, description: str = "", active: bool = True, price: str | Decimal | None = ""
+    url: str,
+    sku: str,
+    name: str,
+    description: str = "",
+    active: bool = True,
+    price: str | Decimal | None = "",
+    by: str | None = None,
 ) -> dict:
     sku, name, description, price = _clean(sku, name, description, price)
     key = normalize_sku(sku)
@@ -255,7 +266,7 @@ def create_product(
             sku,
             {"sku": sku, "sku_key": key, "name": name, "description": description, "price": price, "active": active},
         )
-        record_event(conn, PRODUCT_CREATED, {"product": product_payload(row)}, None)
+        _event(conn, PRODUCT_CREATED, {"product": product_payload(row)}, by)
     return row
 
 
@@ -267,56 +278,152 @@ def update_product(
     description: str,
     active: bool,
     price: str | Decimal | None = "",
+    by: str | None = None,
 ) -> dict:
     """Change a product; returns it as it is now (unchanged values: no event). An empty price: no price."""
     sku, name, description, price = _clean(sku, name, description, price)
+    with connect(url) as conn, conn.transaction():
+        return _update(conn, product_id, sku, name, description, active, price, by)
+
+
+def _update(
+    conn: psycopg.Connection,
+    product_id: int,
+    sku: str,
+    name: str,
+    description: str,
+    active: bool,
+    price: str | Decimal | None,
+    by: str | None,
+) -> dict:
+    """update_product in the caller's transaction, with cleaned values."""
     key = normalize_sku(sku)
-    with connect(url) as conn, conn.transaction():
-        previous = conn.execute(query("products/lock"), {"id": product_id}).fetchone()
-        if previous is None:
-            raise ProductNotFound(f"Product #{product_id} no longer exists.")
-        owner = _sku_taken(conn, key, product_id)
-        if owner:
-            raise SkuTaken(_clash_message(sku, owner))
-        row = _write(
-            conn,
-            "products/update",
-            sku,
-            {
-                "id": product_id,
-                "sku": sku,
-                "sku_key": key,
-                "name": name,
-                "description": description,
-                "price": price,
-                "active": active,
-            },
-        )
-        if row is None:
-            return previous
-        record_event(
-            conn, PRODUCT_UPDATED, {"product": product_payload(row), "previous": product_payload(previous)}, None
-        )
-    return row
-
-
-def set_active(url: str, product_id: int, active: bool) -> dict:
-    product = get_product(url, product_id)
-    if product is None:
+    previous = conn.execute(query("products/lock"), {"id": product_id}).fetchone()
+    if previous is None:
         raise ProductNotFound(f"Product #{product_id} no longer exists.")
-    return update_product(
-        url, product_id, product["sku"], product["name"], product["description"], active, product["price"]
+    owner = _sku_taken(conn, key, product_id)
+    if owner:
+        raise SkuTaken(_clash_message(sku, owner))
+    row = _write(
+        conn,
+        "products/update",
+        sku,
+        {
+            "id": product_id,
+            "sku": sku,
+            "sku_key": key,
+            "name": name,
+            "description": description,
+            "price": price,
+            "active": active,
+        },
     )
-
-
-def delete_product(url: str, product_id: int) -> dict:
-    with connect(url) as conn, conn.transaction():
-        row = conn.execute(query("products/delete"), {"id": product_id}).fetchone()
-        if row is None:
-            raise ProductNotFound(f"Product #{product_id} no longer exists.")
-        conn.execute(query("products/tombstone"), {"sku_key": row["sku_key"]})
-        record_event(conn, PRODUCT_DELETED, {"product": product_payload(row)}, None)
+    if row is None:
+        return previous
+    _event(conn, PRODUCT_UPDATED, {"product": product_payload(row), "previous": product_payload(previous)}, by)
     return row
+
+
+def set_active(url: str, product_id: int, active: bool, by: str | None = None) -> dict:
+    changed = set_active_many(url, [product_id], active, by)
+    if not changed:
+        raise ProductNotFound(f"Product #{product_id} no longer exists.")
+    return changed[0]
+
+
+def set_active_many(url: str, product_ids: list[int], active: bool, by: str | None = None) -> list[dict]:
+    """(De)activate these products in one transaction, an event for each that
+    changes; returns the ones still there, as they are now."""
+    done = []
+    with connect(url) as conn, conn.transaction():
+        for product_id in product_ids:
+            product = conn.execute(query("products/lock"), {"id": product_id}).fetchone()
+            if product is None:
+                continue  # deleted meanwhile: nothing to (de)activate
+            done.append(
+                _update(
+                    conn,
+                    product_id,
+                    product["sku"],
+                    product["name"],
+                    product["description"],
+                    active,
+                    product["price"],
+                    by,
+                )
+            )
+    return done
+
+
+def delete_product(url: str, product_id: int, by: str | None = None) -> dict:
+    deleted = delete_products(url, [product_id], by)
+    if not deleted:
+        raise ProductNotFound(f"Product #{product_id} no longer exists.")
+    return deleted[0]
+
+
+def delete_products(url: str, product_ids: list[int], by: str | None = None) -> list[dict]:
+    """Delete these products in one transaction, an event for each; returns
+    the ones deleted (those already gone are skipped)."""
+    deleted = []
+    with connect(url) as conn, conn.transaction():
+        for product_id in product_ids:
+            row = conn.execute(query("products/delete"), {"id": product_id}).fetchone()
+            if row is None:
+                continue
+            conn.execute(query("products/tombstone"), {"sku_key": row["sku_key"]})
+            _event(conn, PRODUCT_DELETED, {"product": product_payload(row)}, by)
+            deleted.append(row)
+    return deleted
+
+
+HISTORY_FIELDS = ("sku", "name", "description", "price", "active")
+HISTORY_CHANGES = {
+    "product.created": "created",
+    "product.updated": "updated",
+    "product.deleted": "deleted",
+    "import.created": "created by an import",
+    "import.updated": "updated by an import",
+}
+
+
+def _value(values: dict | None, field: str):
+    """A field's value for comparing; an empty text is no value (a new product without a description)."""
+    value = (values or {}).get(field)
+    return None if value == "" else value
+
+
+def product_history(url: str, product_id: int, limit: int = 50) -> list[dict]:
+    """A product's changes, newest first: at, change, by (who, or which
+    import), and changed: {field: (before, after)} for the fields that changed.
+
+    An import's journal holds the values before it; those after it are the
+    ones the next newer change started from (or the product's current ones).
+    """
+    with connect(url) as conn:
+        rows = conn.execute(query("products/history"), {"id": product_id, "limit": limit}).fetchall()
+        current = conn.execute(query("products/get"), {"id": product_id}).fetchone()
+    later = product_payload(current) if current else None  # the values just after the change being read
+    history = []
+    for row in rows:
+        kind = row["change"]
+        if kind.startswith("import."):
+            after = later
+            # The journal holds no `active`: imports keep it as it was.
+            before = {**row["before"], "active": (after or {}).get("active")} if row["before"] else None
+        else:
+            before, after = row["before"], row["after"]
+            if kind == "product.deleted":
+                before, after = after, None
+        changed = {
+            field: (old, new)
+            for field in HISTORY_FIELDS
+            if (old := _value(before, field)) != (new := _value(after, field))
+        }
+        by = row["by"] or (f"import {row['import_id']} ({row['file_name']})" if row["import_id"] else "")
+        history.append({"at": row["at"], "change": HISTORY_CHANGES[kind], "by": by, "changed": changed})
+        later = before
+    return history
 
 
 def delete_all_products(url: str) -> int:
