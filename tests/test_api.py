@@ -291,6 +291,14 @@ def test_uploads_that_cannot_be_imported_are_refused_at_once(api, folders, monke
     assert list((folders.folders().work / "uploads").iterdir()) == []
 
 
+def test_a_refused_file_is_not_retried(api, run_job, landing_file):
+    row = run_job(landing_file("latin1.csv", "sku,name\nA,Caf\xe9\n".encode("latin-1")))
+    state = api.get(f"/imports/{row['id']}").json()
+    assert state["status"] == "failed" and state["refused"] is True
+    problem = problem_of(api.post(f"/imports/{row['id']}/retry"), 409)
+    assert "would be refused again" in problem["detail"]
+
+
 def test_cancelling_a_queued_upload_keeps_its_file_and_announces_no_completion(api, folders, db_url):
     state = api.post("/imports", files={"file": ("later.csv", CSV.encode())}).json()
     cancelled = api.post(f"/imports/{state['id']}/cancel")

@@ -184,6 +184,20 @@ def test_import_page_failure_offers_retry(app_env, tmp_path):
     assert row["status"] == "queued" and row["source"] == "upload" and Path(row["file_path"]).read_text() == "name\nx\n"
 
 
+def test_a_file_refused_for_its_content_offers_no_retry_and_a_header_only_file_warns(app_env, run_job, landing_file):
+    refused = run_job(landing_file("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(300)))
+    at = page("import_file")
+    at.session_state["import_id"] = refused["id"]
+    at.run()
+    assert "it starts like a PNG image" in shown(at.error[0].value)
+    assert f"retry-{refused['id']}" not in [b.key for b in at.button]
+    assert "fix the file, then upload it again" in at.caption[-1].value
+    empty = run_job(landing_file("header.csv", "sku,name,description\n"))
+    at.session_state["import_id"] = empty["id"]
+    at.run()
+    assert at.warning[0].value == "The file has a header but no data rows: nothing was imported."
+
+
 def test_imports_history_lists_newest_first(app_env, run_job, landing_file):
     run_job(landing_file("one.csv", "sku,name\nA,B\n"))
     run_job(landing_file("two.csv", "name\nno sku\n"))

@@ -71,6 +71,11 @@ def test_import_text_summary_names_the_rejects_file(tmp_path, db_url):
     done = run_cli(["import", str(path)], tmp_path, db_url)
     assert done.returncode == 0, done.stderr
     assert "1 rejected" in done.stdout and "Rejected rows and reasons:" in done.stdout
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("sku,name\n")
+    done = run_cli(["import", str(header_only)], tmp_path, db_url)
+    assert done.returncode == 0, done.stderr
+    assert "warning: The file has a header but no data rows: nothing was imported." in done.stderr
 
 
 def test_sample_command_writes_the_requested_rows(tmp_path):

@@ -151,6 +151,28 @@ def test_non_utf8_file_is_refused_with_the_line(tmp_path):
         validate_file(path)
 
 
+@pytest.mark.parametrize(
+    ("start", "what"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "an old Excel .xls workbook"),
+        (bytes(range(256)) * 4, "binary data"),
+    ],
+)
+def test_a_file_that_is_no_table_at_all_says_what_it_looks_like(tmp_path, start, what):
+    path = write(tmp_path, start + bytes(200), "picture.csv")
+    with pytest.raises(FileRefused, match=f"does not look like a CSV or spreadsheet file: it starts like {what}"):
+        validate_file(path)
+
+
+def test_a_stray_control_byte_is_a_bad_row_not_a_refused_file(tmp_path):
+    path = write(tmp_path, b"sku,name\nA1,Alpha\nA2,Be\x00ta\nA3,Gamma\n")
+    result = validate_file(path)
+    assert [r[1] for r in rows(result)] == ["A1", "A3"]
+    assert reasons(result) == {3: "name contains a NUL character"}
+
+
 def test_utf16_with_bom_is_converted(tmp_path):
     path = write(tmp_path, "sku\tname\r\nÜ-1\tCafé\r\n".encode("utf-16"))
     result = validate_file(path)

@@ -24,7 +24,7 @@ from pipelines.catalog.product_rules import FIELDS, LABEL, REQUIRED
 from pipelines.importing.columns import TEMPLATE_CSV, HeaderNotRecognized, Mapping, guessed_columns, resolve_layout
 from pipelines.importing.csv_records import FileRefused
 from pipelines.importing.file_kinds import UPLOAD_TYPES
-from pipelines.importing.import_runs import get_import
+from pipelines.importing.import_runs import get_import, no_rows_warning
 from pipelines.importing.preview import preview_file
 from pipelines.importing.profiles import list_profiles, load_profile, save_profile, valid_profile_name
 from pipelines.importing.uploads import retry_import, submit_upload
@@ -189,6 +189,8 @@ if preview:
     else:
         result = preview["result"]
         st.caption("What importing this file would do:")
+        if warning := no_rows_warning(result.rows_total, checking=True):
+            st.warning(warning)
         show_counts(result.created, result.updated, result.unchanged, result.rejected, result.duplicates_in_file)
         show_format(result.file_format, result.rows_skipped, result.skipped_reason)
         show_ignored_columns(result.ignored_columns)
@@ -214,7 +216,9 @@ def follow(import_id: int) -> None:
             st.warning(as_text(row["error"]))
         else:
             st.error(f"Failed: {as_text(row['error'])}")
-        if st.button("Retry", key=f"retry-{import_id}"):
+        if row["refused"]:
+            st.caption("Importing the same file again would fail the same way: fix the file, then upload it again.")
+        elif st.button("Retry", key=f"retry-{import_id}"):
             try:
                 st.session_state["import_id"] = retry_import(url, folders(), import_id)
                 toast_next_run("Imported again as a new import", ":material/replay:")
@@ -223,6 +227,8 @@ def follow(import_id: int) -> None:
             st.rerun()
     elif row["stage"] == "done":
         st.success(f"Done in {elapsed:.1f} s")
+        if warning := no_rows_warning(row["rows_seen"]):
+            st.warning(warning)
         show_counts(row["created"], row["updated"], row["unchanged"], row["rows_rejected"], row["duplicates_in_file"])
         show_format(row["file_format"], row["rows_skipped"], row["skipped_reason"])
         show_ignored_columns(row["ignored_columns"])

@@ -24,7 +24,7 @@ from pipelines.importing.import_runs import STAGE_LABELS, get_import, recent_imp
 from pipelines.importing.journal import change_view, changes_csv, import_changes, undo_import
 from pipelines.importing.preview import preview_file
 from pipelines.importing.profiles import chosen_mapping
-from pipelines.importing.uploads import retry_import, submit_upload
+from pipelines.importing.uploads import CannotRetry, retry_import, submit_upload
 from pipelines.importing.validation import peek_file
 from pipelines.settings import max_upload_bytes
 
@@ -266,8 +266,8 @@ def retry(ctx: Ctx, row: Existing, response: Response) -> ImportState:
         raise ApiProblem(409, f"Import {row['id']} is {row['status']}; only a failed or cancelled import is retried.")
     try:
         import_id = retry_import(ctx.url, ctx.folders, row["id"])
-    except FileNotFoundError as missing:
-        raise ApiProblem(409, str(missing)) from None
+    except (FileNotFoundError, CannotRetry) as refused:
+        raise ApiProblem(409, str(refused)) from None
     response.headers["Location"] = f"/imports/{import_id}"
     return import_state(get_import(ctx.url, import_id))
 

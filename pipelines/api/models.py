@@ -126,6 +126,9 @@ class ImportState(BaseModel):
     unchanged: int | None = None
     file_format: str | None = None
     error: str | None = None
+    refused: bool = Field(
+        False, description="Failed for the file's content: a retry of the same file would fail too (409)"
+    )
     cancel_requested: bool = False
     stage_seconds: dict[str, float] = Field(default_factory=dict)
     dagster_run_id: str | None = None

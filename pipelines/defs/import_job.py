@@ -26,7 +26,7 @@ from pipelines.importing.bucket import S3Location, download, is_s3, s3_client
 from pipelines.importing.checked_rows import check_into, work_folder
 from pipelines.importing.csv_records import FileRefused, name_list
 from pipelines.importing.deduplication import find_winners, unique_rows
-from pipelines.importing.import_runs import create_import, get_import, queued_import_for
+from pipelines.importing.import_runs import create_import, get_import, mark_refused, queued_import_for
 from pipelines.importing.merging import merge_import, plan_search_index_rebuild
 from pipelines.importing.outcome import fail_stopped_run, file_digest, finish_import, local_copy
 from pipelines.importing.profiles import mapping_for
@@ -105,7 +105,11 @@ def validate(
                 )
             stage.progress(0.95, content_hash=digest.result())
         except (FileRefused, FileNotFoundError, IsADirectoryError) as refused:
-            message = str(refused) if isinstance(refused, FileRefused) else f"Cannot read {path}: {refused.strerror}."
+            if isinstance(refused, FileRefused):
+                mark_refused(url, import_id)
+                message = str(refused)
+            else:
+                message = f"Cannot read {path}: {refused.strerror}."
             raise dg.Failure(description=message) from None
         rejects_path = str(checked.rejects_path) if checked.rejects_path else None
         for line, reason in checked.first_problems.head(5).iter_rows():

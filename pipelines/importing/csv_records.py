@@ -48,6 +48,7 @@ from typing import BinaryIO
 
 import polars as pl
 
+from pipelines.importing import file_signatures
 from pipelines.importing.regular_blocks import record_end, split_regular
 from pipelines.settings import ReadLimits
 
@@ -445,6 +446,14 @@ def parse_file(path: Path, chunk_chars: int = CHUNK_CHARS, limits: ReadLimits | 
     path = Path(path)
     limits = limits or ReadLimits.from_env()
     encoding = _encoding(path)
+    if encoding != "utf-16":
+        with open_file(path) as handle:
+            try:
+                start = handle.read(file_signatures.HOW_MUCH)
+            except GZIP_ERRORS as error:
+                raise _not_gzip(error) from None
+        if what := file_signatures.not_a_table(start):
+            raise FileRefused(file_signatures.refusal(what))
     binary = _Bounded(open_file(path), limits.max_file_bytes)
     try:
         text = io.TextIOWrapper(io.BufferedReader(binary, 1 << 20), encoding=encoding, newline="")

@@ -40,6 +40,16 @@ STAGE_LABELS = {
     "failed": "Failed",
     "cancelled": "Cancelled",
 }
+
+
+def no_rows_warning(rows_seen: int | None, checking: bool = False) -> str | None:
+    """What to say of a file without a single data row (a header only), imported or checked."""
+    if rows_seen == 0:
+        done = "importing it would change nothing" if checking else "nothing was imported"
+        return f"The file has a header but no data rows: {done}."
+    return None
+
+
 PROGRESS_COUNTS = (
     "rows_seen",
     "rows_valid",
@@ -95,6 +105,12 @@ def queued_import_for(url: str, file_path: str) -> dict | None:
 def set_import_path(url: str, import_id: int, file_path: str) -> None:
     with connect(url) as conn:
         conn.execute(query("imports/set_path"), {"import_id": import_id, "file_path": file_path})
+
+
+def mark_refused(url: str, import_id: int) -> None:
+    """The import's file was refused for its content: no retry of it is offered."""
+    with connect(url) as conn:
+        conn.execute(query("imports/refused"), {"import_id": import_id})
 
 
 def get_import(url: str, import_id: int) -> dict | None:

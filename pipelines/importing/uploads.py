@@ -39,9 +39,18 @@ def submit_upload(url: str, folders: Folders, name: str, content: BinaryIO, mapp
     return import_id
 
 
+class CannotRetry(ValueError):
+    pass
+
+
 def retry_import(url: str, folders: Folders, import_id: int) -> int:
     """Import a failed import's file again, as a new upload; returns the new id."""
     row = get_import(url, import_id)
+    if row is not None and row["refused"]:
+        raise CannotRetry(
+            f"Import {import_id} was refused for the file's content ({row['error']}): the same file would be "
+            "refused again. Fix the file and upload it again."
+        )
     if row is None or not row["file_path"] or not Path(row["file_path"]).exists():
         raise FileNotFoundError(f"The file of import {import_id} is no longer available.")
     with Path(row["file_path"]).open("rb") as content:

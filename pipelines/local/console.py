@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pipelines.db.connection import connect
 from pipelines.db.sql_files import query
+from pipelines.importing.import_runs import no_rows_warning
 from pipelines.local.services import reachable
 
 
@@ -19,6 +20,8 @@ def import_line(row: dict) -> str:
     took = f" in {row['seconds']:.1f} s" if row["seconds"] is not None else ""
     head = f"Import {row['id']} of {row['file_name']} ({row['source']}) {row['status']}{took}"
     if row["status"] == "succeeded":
+        if warning := no_rows_warning(row["rows_seen"]):
+            return f"{head}: {warning}"
         return (
             f"{head}: {row['rows_seen'] or 0:,} rows, {row['created'] or 0:,} created, {row['updated'] or 0:,} "
             f"updated, {row['unchanged'] or 0:,} unchanged, {row['rows_rejected'] or 0:,} rejected"

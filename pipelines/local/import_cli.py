@@ -9,7 +9,7 @@ from pipelines.db import connection, migrations
 from pipelines.defs.in_process import execute_import
 from pipelines.importing.columns import Mapping
 from pipelines.importing.csv_records import name_list
-from pipelines.importing.import_runs import STAGE_LABELS, create_import, get_import
+from pipelines.importing.import_runs import STAGE_LABELS, create_import, get_import, no_rows_warning
 from pipelines.importing.recovery import recover
 from pipelines.local.dagster_home import ensure_dagster_home
 from pipelines.settings import Folders
@@ -110,6 +110,8 @@ def print_summary(summary: dict) -> None:
         f"{summary['duplicates_in_file']:,} repeated SKUs in the file; "
         f"{summary['created']:,} created, {summary['updated']:,} updated, {summary['unchanged']:,} unchanged."
     )
+    if warning := no_rows_warning(summary["rows_total"]):
+        print(f"warning: {warning}", file=sys.stderr)
     columns = ", ".join(f"{field} <- '{header}'" for field, header in (summary["columns_used"] or {}).items())
     print(f"Read as {summary['file_format']}: {columns}")
     if summary["rows_skipped"]:
