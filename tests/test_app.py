@@ -206,6 +206,10 @@ def test_imports_history_lists_newest_first(app_env, run_job, landing_file):
     rows = table_rows(at)
     assert [(r["file"], r["status"]) for r in rows] == [("two.csv", "failed"), ("one.csv", "succeeded")]
     assert any("no SKU column" in e.value for e in at.error)  # details of the selected (newest) import
+    details = {d["detail"]: d["value"] for d in at.dataframe[1].value.to_dict("records")}  # below the history
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", details["started at"])  # not cut to the date
+    assert details["file"] == "two.csv" and "None" not in details.values() and "read as" not in details
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows[0]["started at"])
 
 
 def test_webhooks_page_adds_an_endpoint_and_tests_it(app_env, monkeypatch):

@@ -47,6 +47,7 @@ if rows:
             for r in rows
         ],
         hide_index=True,
+        placeholder="",
         key="tokens",
     )
 if live:

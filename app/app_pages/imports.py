@@ -42,10 +42,46 @@ def history_rows(imports: list[dict]) -> list[dict]:
             "unchanged": r["unchanged"],
             "seconds": round(s, 1) if (s := seconds_between(r["started_at"], r["finished_at"])) is not None else None,
             "read as": r["file_format"],
-            "started at": r["started_at"],
+            "started at": f"{r['started_at']:%Y-%m-%d %H:%M:%S}" if r["started_at"] else "",
         }
         for r in imports
     ]
+
+
+def readable(value) -> str:
+    """A detail as a person reads it: nothing for no value, lists and mappings spelled out."""
+    if value is None or value == "" or value == [] or value == {}:
+        return ""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {readable(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def detail_rows(row: dict) -> list[dict]:
+    stages = {stage_label(k): f"{v:.2f} s" for k, v in (row["stage_seconds"] or {}).items()}
+    details = {
+        "file": row["file_name"],
+        "now at": row["file_path"],
+        "source": row["source"],
+        "status": row["status"],
+        "queued at": f"{row['queued_at']:%Y-%m-%d %H:%M:%S}" if row["queued_at"] else None,
+        "started at": f"{row['started_at']:%Y-%m-%d %H:%M:%S}" if row["started_at"] else None,
+        "finished at": f"{row['finished_at']:%Y-%m-%d %H:%M:%S}" if row["finished_at"] else None,
+        "content sha256": row["content_hash"],
+        "size (bytes)": row["file_size"],
+        "read as": row["file_format"],
+        "columns (product field: column in the file)": row["columns_used"],
+        "ignored columns": row["ignored_columns"],
+        "not products": f"{row['rows_skipped']:,} {row['skipped_reason']}" if row["rows_skipped"] else None,
+        "seconds per stage": stages,
+    }
+    return [{"detail": k, "value": readable(v)} for k, v in details.items() if readable(v)]
 
 
 @st.fragment(run_every="2s")
@@ -54,7 +90,7 @@ def history() -> list[dict]:
     if not imports:
         st.info("No imports yet. Upload a file on the Import page or drop one into the landing folder.")
         return []
-    st.dataframe(history_rows(imports), hide_index=True, key="history")
+    st.dataframe(history_rows(imports), hide_index=True, key="history", placeholder="")  # no "None" for no value
     # Oldest first, in id order: the chart keeps this order (not the ids sorted as text).
     finished = [r for r in reversed(imports) if r["status"] == "succeeded" and r["finished_at"] and r["started_at"]]
     if finished:
@@ -82,20 +118,11 @@ if imports:
     )
     row = get_import(url, chosen)
     left, right = st.columns(2)
-    left.write(
-        {
-            "file": row["file_name"],
-            "now at": row["file_path"],
-            "source": row["source"],
-            "status": row["status"],
-            "content sha256": row["content_hash"],
-            "size (bytes)": row["file_size"],
-            "read as": row["file_format"],
-            "columns (product field: column in the file)": row["columns_used"],
-            "ignored columns": row["ignored_columns"],
-            "not products": f"{row['rows_skipped']:,} {row['skipped_reason']}" if row["rows_skipped"] else None,
-            "seconds per stage": row["stage_seconds"],
-        }
+    left.dataframe(
+        detail_rows(row),
+        hide_index=True,
+        key="details",
+        column_config={"value": st.column_config.TextColumn(width="large")},
     )
     if row["error"]:
         (right.warning if row["status"] == "cancelled" else right.error)(as_text(row["error"]))
@@ -106,7 +133,7 @@ if imports:
     if row["rejects_path"] and Path(row["rejects_path"]).exists():
         rejects = pl.read_csv(row["rejects_path"], infer_schema=False, n_rows=500)
         right.write(f"Rejected rows ({row['rows_rejected']:,}; first {rejects.height} shown)")
-        right.dataframe(rejects.to_dicts(), hide_index=True)
+        right.dataframe(rejects.to_dicts(), hide_index=True, placeholder="")
         right.download_button(
             "Download rejected rows (CSV)",
             Path(row["rejects_path"]).read_bytes(),

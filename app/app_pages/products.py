@@ -136,6 +136,7 @@ table = st.dataframe(
     on_select="rerun",
     selection_mode="multi-row",
     key="products_table",
+    placeholder="",
     column_order=("id", "sku", "name", "price", "description", "active", "updated_at"),
     column_config={"description": st.column_config.TextColumn(width="large")},
 )

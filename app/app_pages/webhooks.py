@@ -43,6 +43,7 @@ if listed:
             for e in listed
         ],
         hide_index=True,
+        placeholder="",
         key="endpoints_table",
     )
 else:
@@ -174,6 +175,7 @@ else:
             for a in log
         ],
         hide_index=True,
+        placeholder="",
         key="delivery_log",
     )
     past = [a for a in log if a["event_id"] is not None and a["endpoint_id"] is not None]
