@@ -1,6 +1,7 @@
 """Which landing files are ready (scan_landing, with explicit clocks), and the
 sensor that watches for them (evaluated with dg.build_sensor_context)."""
 
+import io
 import json
 import os
 import threading
@@ -12,7 +13,9 @@ import pytest
 
 from pipelines.defs import landing_sensor
 from pipelines.defs.landing_sensor import landing_folder_sensor
+from pipelines.defs.resources import PostgresResource
 from pipelines.importing.landing import scan_landing
+from pipelines.importing.uploads import submit_upload
 
 SETTLE = 1.0
 
@@ -105,8 +108,16 @@ def test_hidden_temporary_and_other_files_are_ignored(folders, landing_file):
     assert ready == []
 
 
+@pytest.fixture(autouse=True)
+def catalog(db_url, monkeypatch):
+    """The sensor asks the catalog whether a landed file is an upload."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return db_url
+
+
 def tick(folders, cursor=None):
-    context = dg.build_sensor_context(cursor=cursor, resources={"folders": folders})
+    resources = {"folders": folders, "postgres": PostgresResource.from_env()}
+    context = dg.build_sensor_context(cursor=cursor, resources=resources)
     result = landing_folder_sensor(context)
     return result.run_requests, result.cursor
 
@@ -161,6 +172,15 @@ def test_each_ready_file_gets_its_own_run(folders, landing_file, watch):
     requests, _ = tick(folders)
     assert sorted(Path(r.run_config["ops"]["validate"]["config"]["path"]).name for r in requests) == ["a.csv", "b.csv"]
     assert len({r.run_key for r in requests}) == 2
+
+
+def test_an_upload_is_tagged_as_one_and_a_drop_as_a_drop(folders, landing_file, watch, catalog):
+    watch(5.0)
+    landing_file("dropped.csv", "sku,name\nA,B\n")
+    uploaded = submit_upload(catalog, folders.folders(), "sent.csv", io.BytesIO(b"sku,name\nC,D\n"))
+    requests, _ = tick(folders)
+    sources = {r.tags["product_importer/file"]: r.tags["product_importer/source"] for r in requests}
+    assert sources == {"dropped.csv": "folder", f"{uploaded}-sent.csv": "upload"}
 
 
 def test_links_in_the_landing_folder_are_skipped_and_refused(tmp_path, folders, run_job, products):

@@ -35,6 +35,7 @@ def test_import_with_the_production_instance_stores_runs_in_postgres(
     with dg.DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert not instance.nux_enabled  # no newsletter pop-up in the UI
         result = defs.resolve_job_def("import_products").execute_in_process(
             run_config={"ops": {"validate": {"config": {"path": str(path)}}}},
             resources={"postgres": PostgresResource(url=db_url), "folders": folders, "io_manager": dg.mem_io_manager},

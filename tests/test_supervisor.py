@@ -116,3 +116,18 @@ def test_an_import_line_says_what_changed_or_why_not():
     )
     failed = {**done, "status": "failed", "seconds": None, "error": "no SKU column"}
     assert import_line(failed) == "Import 7 of p.csv (landing) failed: no SKU column"
+
+
+def test_the_local_dagster_instance_has_no_telemetry_and_no_newsletter_pop_up(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from pipelines.local.dagster_home import ensure_dagster_home
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    # As an earlier version wrote it: the setting is added.
+    (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n")
+    home = ensure_dagster_home()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert not instance.nux_enabled and not instance.telemetry_enabled
+        assert instance.run_monitoring_enabled

@@ -19,8 +19,9 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.import_job import import_products
-from pipelines.defs.resources import FoldersResource
+from pipelines.defs.resources import FoldersResource, PostgresResource
 from pipelines.defs.run_config import import_run_request
+from pipelines.importing.import_runs import landed_source
 from pipelines.importing.landing import links, scan_landing
 
 WATCH_SECONDS = 5.5
@@ -34,14 +35,21 @@ POLL_SECONDS = 0.2
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts one import per new CSV file in the landing folder (LANDING_DIR).",
 )
-def landing_folder_sensor(context: dg.SensorEvaluationContext, folders: FoldersResource) -> dg.SensorResult:
+def landing_folder_sensor(
+    context: dg.SensorEvaluationContext, folders: FoldersResource, postgres: PostgresResource
+) -> dg.SensorResult:
     landing = Path(folders.landing_dir)
     deadline = time.monotonic() + WATCH_SECONDS
     ready, cursor = scan_landing(landing, context.cursor)
     while not ready and time.monotonic() + POLL_SECONDS < deadline:
         time.sleep(POLL_SECONDS)
         ready, cursor = scan_landing(landing, cursor)
-    requests = [import_run_request(file.run_key, file.path, file.path.name, "folder") for file in ready]
+    # An upload from the app or the API lands here too, its import row queued
+    # first: its run says so (tag product_importer/source=upload in the UI).
+    url = postgres.resolved_url() if ready else ""
+    requests = [
+        import_run_request(file.run_key, file.path, file.path.name, landed_source(url, file.path)) for file in ready
+    ]
     state = json.loads(cursor)
     reported = set(json.loads(context.cursor or "{}").get(LINKS_KEY, []))
     found = links(landing)

@@ -8,6 +8,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from time import monotonic
 
 import psycopg
@@ -100,6 +101,13 @@ def create_import(
 def queued_import_for(url: str, file_path: str) -> dict | None:
     with connect(url) as conn:
         return conn.execute(query("imports/queued_for_file"), {"file_path": file_path}).fetchone()
+
+
+def landed_source(url: str, file_path: Path | str) -> str:
+    """Where a file in the landing folder came from: an upload (its import row
+    is queued for that path) or a drop."""
+    queued = queued_import_for(url, str(file_path))
+    return queued["source"] if queued else "folder"
 
 
 def set_import_path(url: str, import_id: int, file_path: str) -> None:
