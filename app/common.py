@@ -160,3 +160,8 @@ def confirm_buttons(
     if right.button("Cancel", key=f"cancel_{key}"):
         close()
         st.rerun()
+
+
+def duration(seconds: float) -> str:
+    """A time span as people say it: "40 s", "3 min"."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"

@@ -142,7 +142,7 @@ def test_import_page_shows_a_running_import(app_env):
     with connection.connect(app_env) as conn:
         conn.execute(
             "UPDATE imports SET status = 'running', stage = 'loading', percent = 52, rows_processed = 120000,"
-            " started_at = now() WHERE id = %s",
+            " started_at = now(), stage_started_at = now() - interval '60 seconds' WHERE id = %s",
             (import_id,),
         )
         conn.commit()
@@ -151,6 +151,8 @@ def test_import_page_shows_a_running_import(app_env):
     at.run()
     [bar] = at.get("progress")
     assert bar.value == 52 and "Loading 52%, 120,000 rows" in bar.proto.text
+    # Loading spans 40..60%: 60% of it done in 60 s, so about 40 s to go.
+    assert re.search(r"about 4\d s left in this stage", bar.proto.text), bar.proto.text
 
 
 def test_import_page_shows_success_with_rejects(app_env, run_job, landing_file):

@@ -2,6 +2,7 @@
 if its header is not recognized, and follow its import live."""
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
@@ -9,6 +10,7 @@ import streamlit as st
 from app.common import (
     as_text,
     cancel_button,
+    duration,
     folders,
     run_link,
     seconds_between,
@@ -24,7 +26,7 @@ from pipelines.catalog.product_rules import FIELDS, LABEL, REQUIRED
 from pipelines.importing.columns import TEMPLATE_CSV, HeaderNotRecognized, Mapping, guessed_columns, resolve_layout
 from pipelines.importing.csv_records import FileRefused
 from pipelines.importing.file_kinds import UPLOAD_TYPES
-from pipelines.importing.import_runs import get_import, no_rows_warning
+from pipelines.importing.import_runs import get_import, no_rows_warning, seconds_left
 from pipelines.importing.preview import preview_file
 from pipelines.importing.profiles import list_profiles, load_profile, save_profile, valid_profile_name
 from pipelines.importing.uploads import retry_import, submit_upload
@@ -247,7 +249,9 @@ def follow(import_id: int) -> None:
             if elapsed and elapsed > 30:
                 st.info("Still waiting: is the Dagster daemon running (`product-importer up`)?")
         rows = f", {row['rows_processed']:,} rows" if row["rows_processed"] else ""
-        st.progress(row["percent"] / 100, text=f"{label} {row['percent']}%{rows} · {elapsed or 0:.0f} s")
+        left = seconds_left(row, datetime.now(UTC))
+        eta = "" if left is None else f" · about {duration(left)} left in this stage"
+        st.progress(row["percent"] / 100, text=f"{label} {row['percent']}%{rows} · {elapsed or 0:.0f} s{eta}")
         if row["status"] in ("queued", "running") and row["stage"] != "merged":
             cancel_button(url, row)
     if link := run_link(row["dagster_run_id"]):

@@ -5,6 +5,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterable
+from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
@@ -20,7 +21,7 @@ from pipelines.api.models import Change, ChangePage, CheckResult, ImportList, Im
 from pipelines.api.problems import ApiProblem, documented
 from pipelines.defs.cancel import cancel_import
 from pipelines.importing.columns import resolve_layout
-from pipelines.importing.import_runs import STAGE_LABELS, get_import, recent_imports
+from pipelines.importing.import_runs import STAGE_LABELS, get_import, recent_imports, seconds_left
 from pipelines.importing.journal import change_view, changes_csv, import_changes, undo_import
 from pipelines.importing.preview import preview_file
 from pipelines.importing.profiles import chosen_mapping
@@ -62,6 +63,7 @@ def import_state(row: dict) -> ImportState:
         **{key: value for key, value in row.items() if key in ImportState.model_fields},
         stage_label=STAGE_LABELS.get(row["stage"], row["stage"]),
         cancel_requested=row.get("cancel_requested_at") is not None,
+        seconds_left=None if (left := seconds_left(row, datetime.now(UTC))) is None else round(left, 1),
         finished=finished,
         links=links,
     )

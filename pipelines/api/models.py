@@ -130,6 +130,9 @@ class ImportState(BaseModel):
         False, description="Failed for the file's content: a retry of the same file would fail too (409)"
     )
     cancel_requested: bool = False
+    seconds_left: float | None = Field(
+        None, description="Estimated time left in the current stage, from how much of it is done in how long"
+    )
     stage_seconds: dict[str, float] = Field(default_factory=dict)
     dagster_run_id: str | None = None
     queued_at: datetime

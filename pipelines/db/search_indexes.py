@@ -88,6 +88,33 @@ def search_index_names() -> tuple[str, ...]:
     return tuple(re.findall(r"CREATE INDEX \{concurrently\} IF NOT EXISTS (\w+)", query("search_indexes/create")))
 
 
+def index_build_fraction(conn: psycopg.Connection) -> float | None:
+    """How much of the search index rebuild is done (0..1), from
+    pg_stat_progress_create_index: the indexes already valid, plus the
+    share of the one being built; None while none is being built."""
+    names = search_index_names()
+    building = [r for r in conn.execute(query("search_indexes/build_progress")).fetchall() if r["name"] in names]
+    if not building:
+        return None
+    valid = {r["name"] for r in conn.execute(query("search_indexes/status"), {"names": list(names)}) if r["valid"]}
+    return min(1.0, (len(valid) + sum(_build_share(r) for r in building)) / len(names))
+
+
+def _build_share(row: dict) -> float:
+    """One build's progress: scanning the table (blocks), then, for a
+    CONCURRENTLY build, validating (tuples); the phase names are PostgreSQL's."""
+    phase = row["phase"] or ""
+
+    def part(done: str, total: str) -> float:
+        return row[done] / row[total] if row[total] else 0.0
+
+    if phase.startswith("building index"):
+        return 0.7 * (part("blocks_done", "blocks_total") or part("tuples_done", "tuples_total"))
+    if phase.startswith("index validation"):
+        return 0.7 + 0.25 * (part("blocks_done", "blocks_total") or part("tuples_done", "tuples_total"))
+    return 0.95 if phase.startswith("waiting for old snapshots") or phase.startswith("waiting for readers") else 0.0
+
+
 def search_indexes_missing(url: str) -> list[str]:
     """Search indexes that are absent or not usable (invalid, or still being built)."""
     with connect(url) as conn:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.db.search_indexes import ensure_search_indexes
+from pipelines.db.search_indexes import ensure_search_indexes, index_build_fraction
 from pipelines.defs.catalog_asset import findings, materialization
 from pipelines.defs.resources import FoldersResource, PostgresResource
 from pipelines.defs.run_config import JOB_TAG, ImportConfig
@@ -27,7 +27,7 @@ from pipelines.importing.checked_rows import check_into, work_folder
 from pipelines.importing.csv_records import FileRefused, name_list
 from pipelines.importing.deduplication import find_winners, unique_rows
 from pipelines.importing.import_runs import create_import, get_import, mark_refused, queued_import_for
-from pipelines.importing.merging import merge_import, plan_search_index_rebuild
+from pipelines.importing.merging import merge_import, merge_progress, plan_search_index_rebuild
 from pipelines.importing.outcome import fail_stopped_run, file_digest, finish_import, local_copy
 from pipelines.importing.profiles import mapping_for
 from pipelines.importing.staging import load_staging, staging_table
@@ -189,7 +189,8 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
         if rebuild:
             context.log.info("Large change: search indexes dropped, to be rebuilt after the merge")
         try:
-            result = merge_import(url, state.import_id, state.rows, state.has_price)
+            with merging.watched(merge_progress(url, state.rows)):
+                result = merge_import(url, state.import_id, state.rows, state.has_price)
         except Exception:
             if rebuild:
                 ensure_search_indexes(url, concurrently=rebuild_concurrently())
@@ -216,7 +217,8 @@ def reindex(context: dg.OpExecutionContext, state: ImportState, postgres: Postgr
         return state
     url = postgres.resolved_url()
     with import_stage(context, url, state.import_id, "indexing") as indexing:
-        ensure_search_indexes(url, concurrently=rebuild_concurrently())
+        with indexing.watched(index_build_fraction):
+            ensure_search_indexes(url, concurrently=rebuild_concurrently())
         indexing.done("Search indexes rebuilt", rows=state.rows, rebuilt=True)
     return state
 

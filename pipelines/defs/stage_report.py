@@ -7,13 +7,16 @@ log line tells the run page what happened and the op's output metadata gets
 the same numbers. Nothing is reported as done when the op raises.
 """
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import dagster as dg
+import psycopg
 
-from pipelines.importing.import_runs import Heartbeat, ImportTracker
+from pipelines.db.connection import connect
+from pipelines.importing.import_runs import Heartbeat, ImportCancelled, ImportTracker
 
 
 @dataclass
@@ -28,6 +31,33 @@ class Stage:
     def progress(self, fraction: float, rows: int = 0, **counts) -> None:
         """`fraction` (0..1) of this stage done, with any counts now known (imports row columns)."""
         self.tracker.progress(self.name, fraction, rows_processed=rows, **counts)
+
+    @contextmanager
+    def watched(self, measure: Callable[[psycopg.Connection], float | None], every: float = 1.0) -> Iterator[None]:
+        """While one long statement runs (a merge, an index build), report this
+        stage's progress every `every` seconds from `measure(conn)` (0..1, or None
+        for not known), on connections of its own."""
+        stop = threading.Event()
+
+        def watch() -> None:
+            try:
+                with (
+                    ImportTracker(self.tracker.url, self.tracker.import_id) as tracker,
+                    connect(self.tracker.url, autocommit=True) as conn,
+                ):
+                    while not stop.wait(every):
+                        if (fraction := measure(conn)) is not None:
+                            tracker.progress(self.name, min(fraction, 0.99))
+            except (ImportCancelled, psycopg.Error):
+                pass  # the op itself stops at its next report; a lost watcher only stills the bar
+
+        thread = threading.Thread(target=watch, name=f"progress-{self.tracker.import_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(5)
 
     def done(self, summary: str, rows: int = 0, counts: dict | None = None, **metadata) -> None:
         """What the stage did: a log line, the rows it passed on, counts for the row, metadata for Dagster."""

@@ -43,6 +43,26 @@ STAGE_LABELS = {
 }
 
 
+def stage_fraction(row: dict) -> float | None:
+    """How much of its current stage an import has done (0..1), from its percent."""
+    stage = row.get("stage")
+    if stage not in STAGE_END_PERCENT:
+        return None
+    names = list(STAGE_END_PERCENT)
+    start = STAGE_END_PERCENT[names[names.index(stage) - 1]] if names.index(stage) else 0
+    return max(0.0, min(1.0, (row["percent"] - start) / (STAGE_END_PERCENT[stage] - start)))
+
+
+def seconds_left(row: dict, now: datetime) -> float | None:
+    """The time left in the import's current stage, from how much of it was
+    done in how long; None until a twentieth of it is done (too early to say)."""
+    fraction, started = stage_fraction(row), row.get("stage_started_at")
+    if row.get("status") != "running" or not fraction or fraction < 0.05 or started is None:
+        return None
+    spent = (now - started).total_seconds()
+    return max(0.0, spent * (1 - fraction) / fraction)
+
+
 def no_rows_warning(rows_seen: int | None, checking: bool = False) -> str | None:
     """What to say of a file without a single data row (a header only), imported or checked."""
     if rows_seen == 0:

@@ -1,5 +1,6 @@
 """Merging a staging table into products, in one transaction."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,6 +53,19 @@ class MergeResult:
     unchanged: int
     event: dict
     event_id: int  # of upload.completed, in the outbox
+
+
+def merge_progress(url: str, rows: int) -> Callable[[psycopg.Connection], float | None]:
+    """How far a merge of `rows` rows that starts now has got (0..1), for its
+    progress bar. No progress view covers an INSERT or UPDATE and the merge is
+    one statement, so this is its time so far against the median speed of the
+    last large merges; None (the bar waits) without such history."""
+    with connect(url) as conn:
+        rate = conn.execute(query("imports/merge_rate"), {"at_least": 10_000}).fetchone()["rows_per_second"]
+    started = time.monotonic()
+    # At most 90%: past the expected time the bar waits, and the time left
+    # (from the share done) grows instead of promising "0 s".
+    return lambda conn: min(0.9, (time.monotonic() - started) * rate / max(rows, 1)) if rate else None
 
 
 def merge_import(

@@ -2,7 +2,9 @@
 -- known yet are passed as NULL and keep their value. The caller stops the
 -- import when a cancel request asks it to (migration 0011).
 UPDATE imports
-SET stage              = %(stage)s,
+SET stage_started_at   = CASE WHEN stage IS DISTINCT FROM %(stage)s OR stage_started_at IS NULL
+                              THEN now() ELSE stage_started_at END,
+    stage              = %(stage)s,
     percent            = GREATEST(percent, %(percent)s),
     rows_processed     = %(rows_processed)s,
     rows_seen          = COALESCE(%(rows_seen)s, rows_seen),
