@@ -165,3 +165,11 @@ def confirm_buttons(
 def duration(seconds: float) -> str:
     """A time span as people say it: "40 s", "3 min"."""
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def before_after(old, new, created: bool = False) -> str:
+    """One field of a change in a table cell: the value of a new product, "old → new"
+    for a changed field, nothing for an unchanged one."""
+    if created:
+        return "" if new is None else str(new)
+    return f"{'' if old is None else old} → {'' if new is None else new}" if old != new else ""

@@ -28,6 +28,12 @@ def with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
+@pytest.fixture(autouse=True)
+def own_data_dir(tmp_path, monkeypatch):
+    """Each test writes under its own DATA_DIR, never into the checkout's data/."""
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory) -> str:
     """URL of a maintenance database on the test server."""

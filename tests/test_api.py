@@ -18,6 +18,7 @@ from api_server import serving
 from pipelines.access import tokens
 from pipelines.catalog import products as catalog
 from pipelines.db import connection
+from pipelines.settings import Folders
 
 PROBLEM = "application/problem+json"
 
@@ -256,7 +257,13 @@ def test_raw_and_gzip_bodies_and_check_only(api, folders, db_url):
     result = checked.json()
     assert (result["created"], result["rejected"], result["duplicates_in_file"]) == (2, 1, 1)
     assert result["first_problems"][0]["line"] == 4
+    assert [(c["change"], c["sku"], c["sku_before"]) for c in result["created_sample"]] == [
+        ("created", "B-2", None),
+        ("created", "A-1", None),  # line 5: the last A-1 wins
+    ]
+    assert result["updated_sample"] == []
     assert landed(folders) == [] and catalog.get_product(db_url, 1) is None
+    assert list(Folders.from_env().previews.glob("check-*")) == []  # the API keeps no check files
 
     zipped = api.post(
         "/imports",

@@ -348,6 +348,12 @@ def test_mapping_step_can_check_first(app_env, tmp_path, monkeypatch):
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Created"], metrics["Updated"]) == ("1", "1")
     assert any(t.value == "Read as: the columns chosen for this import" for t in at.text)
+    created, updated = (d.value.to_dict("records") for d in at.dataframe)
+    assert created == [{"line": 3, "sku": "4713", "name": "Neu", "description": "", "price": ""}]
+    assert updated == [
+        {"line": 2, "sku": "", "name": "Old name → Kölnisch Wasser", "description": "", "price": "1 → 12.90"}
+    ]
+    assert "Download all changes (CSV)" in [b.proto.label for b in at.get("download_button")]
 
 
 def test_products_page_shows_edits_filters_and_sorts_by_price(app_env):

@@ -1,7 +1,9 @@
 """End to end in a real browser: Debian's Chromium, headless, driven by Playwright.
 
 Starts the product with `product-importer up`, uploads the real fixture,
-waits for "Done", filters the products, edits one and deletes all. Saves a
+waits for "Done", checks a changed file, filters the products, edits one,
+opens "New product" and the edited one's history, sorts, deactivates three
+at once, deletes all, and follows a larger upload's progress. Saves a
 screenshot of each page under docs/screenshots/ (shown in the README).
 """
 
@@ -15,6 +17,7 @@ from conftest import REAL_FIXTURES
 from test_embedded_and_up import start_up, stop_up
 
 from pipelines.catalog import products as catalog
+from pipelines.importing.sample import write_sample
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -37,7 +40,7 @@ def running_product(tmp_path, db_url):
     stop_up(proc, tmp_path)
 
 
-def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
+def test_upload_check_edit_history_bulk_sort_delete_all_in_a_browser(running_product, db_url, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     app_url, dagster_url = running_product
@@ -81,6 +84,20 @@ def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
         page.screenshot(path=SCREENSHOTS / "import.png", full_page=True)
         assert catalog.count_products(db_url, catalog.ProductFilter()).value == 999
 
+        # Check only: what a changed file would do, row by row, before importing it.
+        changed = tmp_path / "products_changed.csv"
+        lines = (REAL_FIXTURES / "products_1000.csv").read_text().splitlines()
+        changed.write_text("\n".join([lines[0], "NEW-SKU-1,A product not seen before,new", *lines[1:50]]) + "\n")
+        page.get_by_text("Check only: show what would change").click()
+        page.locator("input[type=file]").set_input_files(str(changed))
+        page.get_by_role("button", name="Check file").click()
+        expect(page.get_by_text(re.compile(r"New products \(1; first 1"))).to_be_visible(timeout=60_000)
+        expect(page.get_by_role("button", name="Download all changes (CSV)")).to_be_visible()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=SCREENSHOTS / "check.png", full_page=True)
+        assert catalog.count_products(db_url, catalog.ProductFilter()).value == 999  # nothing imported
+        page.get_by_text("Check only: show what would change").click()
+
         # Imports: the history shows it.
         page.get_by_role("link", name="Imports").click()
         expect(page.get_by_role("heading", name="Import history")).to_be_visible()
@@ -109,6 +126,39 @@ def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
         expect(page.get_by_text(f"Saved {first['sku']}")).to_be_visible(timeout=30_000)
         assert catalog.get_product(db_url, first["id"])["name"] == "Edited in the browser"
         page.wait_for_timeout(500)
+
+        # "New product" after that edit opens empty, active.
+        page.get_by_role("button", name="New product").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_label("SKU")).to_have_value("")
+        expect(dialog.get_by_label("Name")).to_have_value("")
+        expect(dialog.get_by_role("checkbox", name="Active")).to_be_checked()
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("dialog")).to_have_count(0)
+
+        # Its history: created by the import, then the edit made here.
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+        page.get_by_role("button", name="Edit").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text("History")).to_be_visible()
+        expect(dialog.get_by_text("admin app")).to_be_visible(timeout=30_000)
+        expect(dialog.get_by_text("created by an import")).to_be_visible()
+        page.wait_for_timeout(500)
+        page.screenshot(path=SCREENSHOTS / "products-history.png", full_page=True)
+        page.keyboard.press("Escape")
+
+        # Sorted by name; three rows selected and deactivated together.
+        page.get_by_label("SKU contains").fill("")
+        page.get_by_label("SKU contains").press("Enter")
+        choose(page, "Sort by", "Name")
+        expect(page.get_by_text("999 matching products")).to_be_visible(timeout=30_000)
+        by_name = catalog.page_after(db_url, catalog.ProductFilter(), None, 3, catalog.ProductOrder(by="name"))
+        for row in range(3):
+            page.mouse.click(box["x"] + 18, box["y"] + 35 + 17 + 35 * row)
+        page.get_by_role("button", name="Deactivate 3").click()
+        expect(page.get_by_text("3 products are now inactive")).to_be_visible(timeout=30_000)
+        assert [catalog.get_product(db_url, r["id"])["active"] for r in by_name] == [False, False, False]
+        page.wait_for_timeout(500)
         page.screenshot(path=SCREENSHOTS / "products.png", full_page=True)
 
         # Delete all, behind its confirmation.
@@ -129,14 +179,23 @@ def test_upload_filter_edit_delete_all_in_a_browser(running_product, db_url):
         expect(dagster.get_by_text("Latest materialization")).to_be_visible(timeout=60_000)
         expect(dagster.get_by_text("products_1000.csv", exact=True)).to_be_visible(timeout=30_000)
         dagster.wait_for_timeout(2000)
-        if dagster.get_by_role("button", name="Skip").count():  # Dagster's first-visit newsletter dialog
-            dagster.get_by_role("button", name="Skip").click()
+        assert dagster.get_by_role("dialog").count() == 0  # no first-visit newsletter pop-up
         dagster.screenshot(path=SCREENSHOTS / "dagster-products-asset.png", full_page=True)
         dagster.get_by_role("tab", name="Checks").click()
         for check in ("search_indexes_valid", "no_leftover_staging_tables", "rejected_rows_share"):
             expect(dagster.get_by_text(check).first).to_be_visible(timeout=30_000)
         dagster.wait_for_timeout(1000)
         dagster.screenshot(path=SCREENSHOTS / "dagster-products-checks.png", full_page=True)
+
+        # A larger upload: the bar moves within its stages and says how long is left.
+        big = write_sample(tmp_path / "catalog_150k.csv", 150_000)
+        page.get_by_role("link", name="Import", exact=True).click()
+        expect(page.get_by_role("heading", name="Import products")).to_be_visible()
+        page.locator("input[type=file]").set_input_files(str(big))
+        page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.get_by_text(re.compile(r"left in this stage"))).to_be_visible(timeout=120_000)
+        page.screenshot(path=SCREENSHOTS / "import-progress.png", full_page=True)
+        expect(page.get_by_text(re.compile(r"Done in \d"))).to_be_visible(timeout=300_000)
         browser.close()
 
 

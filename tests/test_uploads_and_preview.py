@@ -1,5 +1,6 @@
 """Uploads from the app go through the landing folder; "Check only" changes nothing."""
 
+import csv
 import io
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 from pipelines.catalog import products as catalog
 from pipelines.importing.csv_records import FileRefused
 from pipelines.importing.import_runs import get_import
-from pipelines.importing.preview import preview_file
+from pipelines.importing.preview import CHANGES_HEADER, preview_file
 from pipelines.importing.uploads import safe_name, submit_upload
 
 
@@ -45,6 +46,29 @@ def test_check_only_reports_what_would_change_and_changes_nothing(db_url, tmp_pa
     assert (result.rows_total, result.rejected, result.duplicates_in_file) == (5, 1, 1)
     assert result.first_problems.rows() == [(5, "SKU is empty")]
     assert products() == before
+    # What would change, row by row: the new product and the changed ones with their values before.
+    assert [(r["line"], r["sku"]) for r in result.created_sample] == [(6, "c-3")]  # the last C-3 wins
+    assert [(r["line"], r["sku_before"], r["sku"], r["name_before"], r["name"]) for r in result.updated_sample] == [
+        (2, "A-1", "a-1", "Alpha", "Alpha"),
+        (3, "B-2", "B-2", "Beta", "Beta v2"),
+    ]
+    with result.changes_path.open(newline="") as changes:
+        lines = list(csv.reader(changes))
+    assert lines[0] == list(CHANGES_HEADER) and [line[:2] for line in lines[1:]] == [
+        ["2", "updated"],
+        ["3", "updated"],
+        ["6", "created"],
+    ]
+    assert "SKU is empty" in result.rejects_path.read_text()
+
+
+def test_the_check_of_a_file_with_formulas_downloads_them_as_text(db_url, tmp_path):
+    path = tmp_path / "check.csv"
+    path.write_text('sku,name\nA-1,"=HYPERLINK(""http://x"")"\n')
+    result = preview_file(db_url, path)
+    [row] = list(csv.DictReader(result.changes_path.open(newline="")))
+    assert (row["line"], row["change"], row["sku"], row["name"]) == ("2", "created", "A-1", '\'=HYPERLINK("http://x")')
+    assert preview_file(db_url, path, keep_files=False).changes_path is None
 
 
 def test_check_only_of_a_refused_file_says_why(db_url, tmp_path):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app.common import (
     as_text,
+    before_after,
     cancel_button,
     duration,
     folders,
@@ -183,6 +184,51 @@ def mapping_step(step: dict) -> None:
 if step := st.session_state.get("mapping_step"):
     mapping_step(step)
 
+
+def show_check_samples(result) -> None:
+    """A sample of what would change, and of the rejected rows, each downloadable in full."""
+    fields = ("sku", "name", "description", "price")
+    if result.created_sample:
+        st.write(f"New products ({result.created:,}; first {len(result.created_sample)} in file order):")
+        st.dataframe(
+            [
+                {"line": r["line"], **{f: before_after(None, r[f], created=True) for f in fields}}
+                for r in result.created_sample
+            ],
+            hide_index=True,
+            placeholder="",
+            key="check_created",
+        )
+    if result.updated_sample:
+        st.write(f"Changed products ({result.updated:,}; first {len(result.updated_sample)}, before → after):")
+        st.dataframe(
+            [
+                {"line": r["line"], **{f: before_after(r[f"{f}_before"], r[f]) for f in fields}}
+                for r in result.updated_sample
+            ],
+            hide_index=True,
+            placeholder="",
+            key="check_updated",
+        )
+    if result.rejected:
+        st.write(f"Rejected rows ({result.rejected:,}; first {result.first_problems.height}):")
+        st.dataframe(result.first_problems.to_dicts(), hide_index=True, key="check_rejected")
+    downloads = st.container(horizontal=True)
+    for label, path, name in (
+        ("Download all changes (CSV)", result.changes_path, "changes"),
+        ("Download rejected rows (CSV)", result.rejects_path, "rejects"),
+    ):
+        if path and Path(path).exists():
+            downloads.download_button(
+                label,
+                Path(path).read_bytes,
+                file_name=f"check-{name}.csv",
+                mime="text/csv",
+                icon=":material/download:",
+                key=f"check_{name}_csv",
+            )
+
+
 preview = st.session_state.get("preview")
 if preview:
     st.subheader(f"Check of {as_text(preview['name'])}")
@@ -196,9 +242,7 @@ if preview:
         show_counts(result.created, result.updated, result.unchanged, result.rejected, result.duplicates_in_file)
         show_format(result.file_format, result.rows_skipped, result.skipped_reason)
         show_ignored_columns(result.ignored_columns)
-        if result.rejected:
-            st.write("First problems:")
-            st.dataframe(result.first_problems.to_dicts(), hide_index=True)
+        show_check_samples(result)
         if st.button("Import this file", type="primary", key="import_checked"):
             start_import(preview["name"], Path(preview["path"]), preview.get("mapping"))
             st.rerun()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.common import (
     as_text,
+    before_after,
     cancel_button,
     confirm_buttons,
     run_link,
@@ -153,11 +154,7 @@ def change_rows(views: list[dict]) -> list[dict]:
         before, after = view["before"] or {}, view["after"] or {}
         line = {"product": view["product_id"], "change": view["change"]}
         for field in FIELDS_SHOWN:
-            old, new = before.get(field), after.get(field)
-            if view["change"] == "created":
-                line[field] = new or ""
-            else:
-                line[field] = f"{old or ''} → {new or ''}" if old != new else ""
+            line[field] = before_after(before.get(field), after.get(field), view["change"] == "created")
         line["since"] = "deleted since" if view["deleted_since"] else "changed since" if view["changed_since"] else ""
         rows.append(line)
     return rows

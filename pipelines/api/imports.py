@@ -173,7 +173,7 @@ async def upload(
     try:
         await run_in_threadpool(_checked_header, path, mapping)
         if check_only:
-            result = await run_in_threadpool(preview_file, ctx.url, path, 20, mapping)
+            result = await run_in_threadpool(preview_file, ctx.url, path, 20, mapping, False)
             response.status_code = 200
             return CheckResult(
                 **{k: getattr(result, k) for k in CheckResult.model_fields if k != "first_problems"},

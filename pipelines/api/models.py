@@ -151,6 +151,26 @@ class Problems(BaseModel):
     reason: str
 
 
+class CheckedChange(BaseModel):
+    """A product importing the file would create or change: its line, and its values before and after."""
+
+    line: int
+    change: Literal["created", "updated"]
+    sku: str
+    name: str
+    description: str
+    price: str | None
+    sku_before: str | None
+    name_before: str | None
+    description_before: str | None
+    price_before: str | None
+
+    @field_validator("price", "price_before", mode="before")
+    @classmethod
+    def _price(cls, value):
+        return None if value is None else str(value)
+
+
 class CheckResult(BaseModel):
     """What importing the file would do (check_only=true); nothing was changed."""
 
@@ -165,6 +185,8 @@ class CheckResult(BaseModel):
     file_format: str
     ignored_columns: list[str]
     first_problems: list[Problems]
+    created_sample: list[CheckedChange] = Field(description="The first 20 new products, in file order")
+    updated_sample: list[CheckedChange] = Field(description="The first 20 changed products, before and after")
 
 
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]

@@ -228,6 +228,11 @@ def spreadsheet_safe(column: pl.Expr) -> pl.Expr:
     return pl.when(starts).then(pl.lit("'") + column).otherwise(column)
 
 
+def spreadsheet_safe_text(value: str | None) -> str | None:
+    """spreadsheet_safe for one value, for files written row by row in Python."""
+    return f"'{value}" if value and value.startswith(_FORMULA_START) else value
+
+
 class RejectsFile:
     """The rejects CSV (line, reason, sku, name, description, raw), written block by block.
 
