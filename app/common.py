@@ -163,7 +163,9 @@ def confirm_buttons(
 
 
 def duration(seconds: float) -> str:
-    """A time span as people say it: "40 s", "3 min"."""
+    """A time span as people say it: "under 1 s", "40 s", "3 min"."""
+    if seconds < 1:
+        return "under 1 s"
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 

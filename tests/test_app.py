@@ -464,7 +464,9 @@ def test_imports_page_shows_what_an_import_changed_and_undoes_it(app_env, run_jo
 def test_bulk_actions_on_the_selected_rows(app_env):
     seed(app_env, 6)  # SKU-000 and SKU-005 inactive
     at = page("products").run()
-    at.session_state["products_table"] = {"selection": {"rows": [0, 1, 2], "columns": [], "cells": []}}
+    at.session_state[at.session_state["products_table_key"]] = {
+        "selection": {"rows": [0, 1, 2], "columns": [], "cells": []}
+    }
     at.run()
     assert not at.exception
     labels = {b.key: b.label for b in at.button}
@@ -476,6 +478,11 @@ def test_bulk_actions_on_the_selected_rows(app_env):
     with connection.connect(app_env) as conn:
         updates = conn.execute("SELECT payload FROM events WHERE type = 'product.updated'").fetchall()
     assert len(updates) == 2 and all(u["payload"]["by"] == "admin app" for u in updates)  # SKU-000 was inactive
+    assert "deactivate" not in [b.key for b in at.button]  # the change cleared the selection
+    at.session_state[at.session_state["products_table_key"]] = {
+        "selection": {"rows": [0, 1, 2], "columns": [], "cells": []}
+    }
+    at.run()
     at.button(key="delete").click().run()
     assert any("Delete these **3 products**" in shown(m.value) for m in at.markdown)
     at.button(key="confirm_delete").click().run()
@@ -485,6 +492,16 @@ def test_bulk_actions_on_the_selected_rows(app_env):
         "SKU-004",
         "SKU-005",
     ]
+
+
+def test_another_order_or_filter_starts_with_no_selection(app_env):
+    seed(app_env, 6)
+    at = page("products").run()
+    at.session_state[at.session_state["products_table_key"]] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert "edit" in [b.key for b in at.button]
+    at.selectbox(key="sort_by").select("name").run()  # row 0 is now another product
+    assert "edit" not in [b.key for b in at.button] and "delete" not in [b.key for b in at.button]
 
 
 def test_a_products_history_shows_imports_and_edits_with_before_and_after(app_env, run_job, landing_file):

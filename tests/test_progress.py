@@ -26,6 +26,7 @@ def test_time_left_comes_from_the_share_of_the_stage_done():
     assert stage_fraction(row) == 0.5 and seconds_left(row, now) == pytest.approx(10.0)
     assert seconds_left({**row, "percent": 60}, now) is None  # nothing done yet: no guess
     assert seconds_left({**row, "status": "succeeded"}, now) is None
+    assert seconds_left({**row, "percent": 80}, now) is None  # the stage is ending, not "0 s left"
 
 
 def test_a_merges_progress_follows_the_speed_of_earlier_merges(db_url):

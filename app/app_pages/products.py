@@ -1,5 +1,6 @@
 """Products page: filter, sort, page through, create, edit, delete, export."""
 
+import hashlib
 from datetime import date
 
 import streamlit as st
@@ -123,6 +124,17 @@ if rows:
         key="last",
     )
 
+# A selection is of rows as shown: another filter, order or page, or a bulk
+# change, starts with none (else the same positions would pick other products).
+view = (where, order, page_size, paging["mode"], paging["cursor"], st.session_state.get("table_generation", 0))
+table_key = "products_table_" + hashlib.sha256(repr(view).encode()).hexdigest()[:16]
+st.session_state["products_table_key"] = table_key
+
+
+def clear_selection() -> None:
+    st.session_state["table_generation"] = st.session_state.get("table_generation", 0) + 1
+
+
 table = st.dataframe(
     [
         {
@@ -135,7 +147,7 @@ table = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",
-    key="products_table",
+    key=table_key,
     placeholder="",
     column_order=("id", "sku", "name", "price", "description", "active", "updated_at"),
     column_config={"description": st.column_config.TextColumn(width="large")},
@@ -250,6 +262,7 @@ def delete_dialog(product_ids: tuple[int, ...]) -> None:
 
     def delete() -> tuple[str, str]:
         deleted = delete_products(url, [p["id"] for p in products], by=BY)
+        clear_selection()
         what = as_text(deleted[0]["sku"]) if len(deleted) == 1 else f"{len(deleted):,} products"
         return f"Deleted {what}", ":material/delete:"
 
@@ -279,6 +292,7 @@ def delete_all_dialog() -> None:
 def set_chosen_active(active: bool) -> None:
     """(De)activate every chosen product, in one transaction."""
     done = set_active_many(url, [p["id"] for p in chosen], active, by=BY)
+    clear_selection()
     state = "active" if active else "inactive"
     toast_next_run(
         f"{as_text(done[0]['sku'])} is now {state}" if len(done) == 1 else f"{len(done):,} products are now {state}"

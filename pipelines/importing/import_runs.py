@@ -55,9 +55,10 @@ def stage_fraction(row: dict) -> float | None:
 
 def seconds_left(row: dict, now: datetime) -> float | None:
     """The time left in the import's current stage, from how much of it was
-    done in how long; None until a twentieth of it is done (too early to say)."""
+    done in how long; None until a twentieth of it is done (too early to say)
+    and once it is all but done (its end is being written)."""
     fraction, started = stage_fraction(row), row.get("stage_started_at")
-    if row.get("status") != "running" or not fraction or fraction < 0.05 or started is None:
+    if row.get("status") != "running" or not fraction or not 0.05 <= fraction < 0.99 or started is None:
         return None
     spent = (now - started).total_seconds()
     return max(0.0, spent * (1 - fraction) / fraction)
