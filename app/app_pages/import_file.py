@@ -188,28 +188,21 @@ if step := st.session_state.get("mapping_step"):
 def show_check_samples(result) -> None:
     """A sample of what would change, and of the rejected rows, each downloadable in full."""
     fields = ("sku", "name", "description", "price")
-    if result.created_sample:
-        st.write(f"New products ({result.created:,}; first {len(result.created_sample)} in file order):")
-        st.dataframe(
-            [
-                {"line": r["line"], **{f: before_after(None, r[f], created=True) for f in fields}}
-                for r in result.created_sample
-            ],
-            hide_index=True,
-            placeholder="",
-            key="check_created",
-        )
-    if result.updated_sample:
-        st.write(f"Changed products ({result.updated:,}; first {len(result.updated_sample)}, before → after):")
-        st.dataframe(
-            [
-                {"line": r["line"], **{f: before_after(r[f"{f}_before"], r[f]) for f in fields}}
-                for r in result.updated_sample
-            ],
-            hide_index=True,
-            placeholder="",
-            key="check_updated",
-        )
+    for kind, sample, count, title in (
+        ("created", result.created_sample, result.created, "New products ({count:,}; first {n} in file order):"),
+        ("updated", result.updated_sample, result.updated, "Changed products ({count:,}; first {n}, before → after):"),
+    ):
+        if sample:
+            st.write(title.format(count=count, n=len(sample)))
+            st.dataframe(
+                [
+                    {"line": r["line"], **{f: before_after(r[f"{f}_before"], r[f], kind == "created") for f in fields}}
+                    for r in sample
+                ],
+                hide_index=True,
+                placeholder="",
+                key=f"check_{kind}",
+            )
     if result.rejected:
         st.write(f"Rejected rows ({result.rejected:,}; first {result.first_problems.height}):")
         st.dataframe(result.first_problems.to_dicts(), hide_index=True, key="check_rejected")
