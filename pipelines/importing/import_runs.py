@@ -43,14 +43,19 @@ STAGE_LABELS = {
 }
 
 
-def stage_fraction(row: dict) -> float | None:
-    """How much of its current stage an import has done (0..1), from its percent."""
-    stage = row.get("stage")
-    if stage not in STAGE_END_PERCENT:
-        return None
+def _stage_span(stage: str) -> tuple[int, int]:
+    """The percents a stage runs from and to: from the end of the one before."""
     names = list(STAGE_END_PERCENT)
     start = STAGE_END_PERCENT[names[names.index(stage) - 1]] if names.index(stage) else 0
-    return max(0.0, min(1.0, (row["percent"] - start) / (STAGE_END_PERCENT[stage] - start)))
+    return start, STAGE_END_PERCENT[stage]
+
+
+def stage_fraction(row: dict) -> float | None:
+    """How much of its current stage an import has done (0..1), from its percent."""
+    if row.get("stage") not in STAGE_END_PERCENT:
+        return None
+    start, end = _stage_span(row["stage"])
+    return max(0.0, min(1.0, (row["percent"] - start) / (end - start)))
 
 
 def seconds_left(row: dict, now: datetime) -> float | None:
@@ -226,9 +231,8 @@ class ImportTracker:
         return seconds
 
     def _update(self, stage: str, fraction: float, rows_processed: int, seconds: dict | None, counts: dict) -> None:
-        names = list(STAGE_END_PERCENT)
-        start = STAGE_END_PERCENT[names[names.index(stage) - 1]] if names.index(stage) else 0
-        percent = int(start + (STAGE_END_PERCENT[stage] - start) * max(0.0, min(1.0, fraction)))
+        start, end = _stage_span(stage)
+        percent = int(start + (end - start) * max(0.0, min(1.0, fraction)))
         params = {k: Jsonb(v) if isinstance(v, dict) else v for k, v in ((k, counts.get(k)) for k in PROGRESS_COUNTS)}
         params.update(
             import_id=self.import_id,
