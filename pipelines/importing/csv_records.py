@@ -127,15 +127,19 @@ def open_file(path: Path) -> BinaryIO:
     return gzip.open(path, "rb") if compressed else Path(path).open("rb")
 
 
-def _encoding(path: Path) -> str:
-    """Encoding rule: UTF-8, with or without a byte-order mark; UTF-16 with a
-    byte-order mark (Excel's "Unicode text"). Nothing else is guessed."""
+def _start(path: Path) -> bytes:
+    """The file's first bytes (decompressed), enough to tell its encoding and kind."""
     with open_file(path) as handle:
         try:
-            start = handle.read(2)
+            return handle.read(file_signatures.HOW_MUCH)
         except GZIP_ERRORS as error:
             raise _not_gzip(error) from None
-    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+
+
+def _encoding(start: bytes) -> str:
+    """Encoding rule: UTF-8, with or without a byte-order mark; UTF-16 with a
+    byte-order mark (Excel's "Unicode text"). Nothing else is guessed."""
+    return "utf-16" if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
 
 
 def _decode_check(path: Path, encoding: str) -> None:
@@ -445,15 +449,10 @@ def parse_file(path: Path, chunk_chars: int = CHUNK_CHARS, limits: ReadLimits | 
     """
     path = Path(path)
     limits = limits or ReadLimits.from_env()
-    encoding = _encoding(path)
-    if encoding != "utf-16":
-        with open_file(path) as handle:
-            try:
-                start = handle.read(file_signatures.HOW_MUCH)
-            except GZIP_ERRORS as error:
-                raise _not_gzip(error) from None
-        if what := file_signatures.not_a_table(start):
-            raise FileRefused(file_signatures.refusal(what))
+    start = _start(path)
+    encoding = _encoding(start)
+    if encoding != "utf-16" and (what := file_signatures.not_a_table(start)):
+        raise FileRefused(file_signatures.refusal(what))
     binary = _Bounded(open_file(path), limits.max_file_bytes)
     try:
         text = io.TextIOWrapper(io.BufferedReader(binary, 1 << 20), encoding=encoding, newline="")
