@@ -283,12 +283,15 @@ def update_product(
     """Change a product; returns it as it is now (unchanged values: no event). An empty price: no price."""
     sku, name, description, price = _clean(sku, name, description, price)
     with connect(url) as conn, conn.transaction():
-        return _update(conn, product_id, sku, name, description, active, price, by)
+        previous = conn.execute(query("products/lock"), {"id": product_id}).fetchone()
+        if previous is None:
+            raise ProductNotFound(f"Product #{product_id} no longer exists.")
+        return _update(conn, previous, sku, name, description, active, price, by)
 
 
 def _update(
     conn: psycopg.Connection,
-    product_id: int,
+    previous: dict,
     sku: str,
     name: str,
     description: str,
@@ -296,11 +299,10 @@ def _update(
     price: str | Decimal | None,
     by: str | None,
 ) -> dict:
-    """update_product in the caller's transaction, with cleaned values."""
+    """update_product in the caller's transaction: `previous` is the product
+    as locked (products/lock), the others its cleaned new values."""
+    product_id = previous["id"]
     key = normalize_sku(sku)
-    previous = conn.execute(query("products/lock"), {"id": product_id}).fetchone()
-    if previous is None:
-        raise ProductNotFound(f"Product #{product_id} no longer exists.")
     owner = _sku_taken(conn, key, product_id)
     if owner:
         raise SkuTaken(_clash_message(sku, owner))
@@ -342,14 +344,7 @@ def set_active_many(url: str, product_ids: list[int], active: bool, by: str | No
                 continue  # deleted meanwhile: nothing to (de)activate
             done.append(
                 _update(
-                    conn,
-                    product_id,
-                    product["sku"],
-                    product["name"],
-                    product["description"],
-                    active,
-                    product["price"],
-                    by,
+                    conn, product, product["sku"], product["name"], product["description"], active, product["price"], by
                 )
             )
     return done
