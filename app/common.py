@@ -162,6 +162,11 @@ def confirm_buttons(
         st.rerun()
 
 
+def moment(value) -> str:
+    """A timestamp in a table cell, to the second; nothing for none."""
+    return f"{value:%Y-%m-%d %H:%M:%S}" if value else ""
+
+
 def duration(seconds: float) -> str:
     """A time span as people say it: "under 1 s", "40 s", "3 min"."""
     if seconds < 1:

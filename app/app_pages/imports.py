@@ -10,6 +10,7 @@ from app.common import (
     before_after,
     cancel_button,
     confirm_buttons,
+    moment,
     run_link,
     seconds_between,
     show_toast,
@@ -43,7 +44,7 @@ def history_rows(imports: list[dict]) -> list[dict]:
             "unchanged": r["unchanged"],
             "seconds": round(s, 1) if (s := seconds_between(r["started_at"], r["finished_at"])) is not None else None,
             "read as": r["file_format"],
-            "started at": f"{r['started_at']:%Y-%m-%d %H:%M:%S}" if r["started_at"] else "",
+            "started at": moment(r["started_at"]),
         }
         for r in imports
     ]
@@ -71,9 +72,9 @@ def detail_rows(row: dict) -> list[dict]:
         "now at": row["file_path"],
         "source": row["source"],
         "status": row["status"],
-        "queued at": f"{row['queued_at']:%Y-%m-%d %H:%M:%S}" if row["queued_at"] else None,
-        "started at": f"{row['started_at']:%Y-%m-%d %H:%M:%S}" if row["started_at"] else None,
-        "finished at": f"{row['finished_at']:%Y-%m-%d %H:%M:%S}" if row["finished_at"] else None,
+        "queued at": moment(row["queued_at"]),
+        "started at": moment(row["started_at"]),
+        "finished at": moment(row["finished_at"]),
         "content sha256": row["content_hash"],
         "size (bytes)": row["file_size"],
         "read as": row["file_format"],

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from app.common import as_text, confirm_buttons, show_toast, start_page, toast_next_run
+from app.common import as_text, confirm_buttons, moment, show_toast, start_page, toast_next_run
 from pipelines.catalog.export import export_csv
 from pipelines.catalog.products import (
     ProductError,
@@ -225,7 +225,7 @@ def shown(value) -> str:
 def history_rows(product_id: int) -> list[dict]:
     return [
         {
-            "when": f"{entry['at']:%Y-%m-%d %H:%M:%S}" if entry["at"] else "",
+            "when": moment(entry["at"]),
             "change": entry["change"],
             "by": entry["by"],
             "what": "; ".join(
