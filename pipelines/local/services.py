@@ -26,7 +26,8 @@ def reachable(host: str) -> str:
     return LOOPBACK if host in ("0.0.0.0", "::", "") else host
 
 
-PRODUCTION_ROLES = ("code", "webserver", "daemon", "webhooks", "app", "api")
+DAGSTER_ROLES = ("code", "webserver", "daemon")  # Dagster's own; run on deploy/dagster.yaml
+PRODUCTION_ROLES = (*DAGSTER_ROLES, "webhooks", "app", "api")
 WORKSPACE = PROJECT_ROOT / "deploy" / "workspace.yaml"
 DAGSTER_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
 
@@ -131,7 +132,7 @@ def serve(role: str) -> int:
     except ValueError as unknown:
         print(f"error: {unknown}", file=sys.stderr)
         return 2
-    if role in ("code", "webserver", "daemon"):
+    if role in DAGSTER_ROLES:
         if missing := settings.missing_production_settings():
             print(f"error: `serve {role}` needs {'; '.join(missing)}.", file=sys.stderr)
             return 2

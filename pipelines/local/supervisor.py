@@ -60,7 +60,7 @@ FIRST_SERVICE_SECONDS = 60
 
 def child_commands(listen: Listen, profile: str, webhook_workers: int) -> dict[str, list[str]]:
     """The services `up` runs, by name: each a command line of services.py."""
-    roles = ("code", "webserver", "daemon") if profile == "production" else ("dagster-dev",)
+    roles = services.DAGSTER_ROLES if profile == "production" else ("dagster-dev",)
     commands = {("dagster" if role == "dagster-dev" else role): services.command(role, listen) for role in roles}
     for number in range(1, webhook_workers + 1):
         commands["webhooks" if webhook_workers == 1 else f"webhooks-{number}"] = services.command("webhooks", listen)
