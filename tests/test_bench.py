@@ -23,8 +23,7 @@ def test_import_benchmark_runs_and_reports_every_contender(server_url, tmp_path)
             "3000",
             "--repeat",
             "1",
-            "--no-peers",
-            "--database-url",
+            "--server",
             server_url,
             "--results",
             str(tmp_path),
@@ -35,14 +34,19 @@ def test_import_benchmark_runs_and_reports_every_contender(server_url, tmp_path)
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads((tmp_path / "import_speed.json").read_text())
+    (written,) = tmp_path.glob("import_speed_pg*.json")
+    report = json.loads(written.read_text())
     results = report["results"]
-    assert set(results) == {"fresh", "again", "changed", "floor", "bare_floor", "indexed_floor"}
-    assert all(r["seconds"] > 0 and r["peak_mb"] > 0 for r in results.values())
+    assert set(results) == {"fresh", "again", "changed", "bare_floor", "indexed_floor", "peer"}
+    assert all(r["seconds"] > 0 and r["committed"] > 0 and r["peak_mb"] > 0 for r in results.values())
+    # Committed comes before searchable; the bare floor has no search indexes to wait for.
+    assert all(r["searchable"] >= r["committed"] for k, r in results.items() if k != "bare_floor")
+    assert results["bare_floor"]["searchable"] is None
+    assert {(t["run"], t["moment"]) for t in report["targets"]} >= {("fresh", "committed"), ("fresh", "searchable")}
     fresh, again, changed = results["fresh"]["counts"], results["again"]["counts"], results["changed"]["counts"]
     assert fresh["created"] > 2500 and fresh["updated"] == 0
     # The same file again writes nothing; the changed file updates 10% and adds 5%.
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, fresh["created"])
     assert changed["created"] == 150 and changed["updated"] > 0
     assert set(results["fresh"]["stages"]) >= {"validating", "deduplicating", "loading", "merging"}
-    assert "product-importer, fresh" in done.stdout and "x b+idx" in done.stdout
+    assert "product-importer, fresh" in done.stdout and "x b+idx" in done.stdout and "Targets" in done.stdout

@@ -170,7 +170,8 @@ def _hash_password(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from bench.import_speed import main
 
-    return main(["--rows", str(args.rows), "--repeat", str(args.repeat)] + (["--no-peers"] if args.no_peers else []))
+    servers = [part for choice in args.server or [] for part in ("--server", choice)]
+    return main(["--rows", str(args.rows), "--repeat", str(args.repeat), *servers] + (["--all"] if args.all else []))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure import speed against a plain COPY + merge")
     bench.add_argument("--rows", type=int, default=500_000)
     bench.add_argument("--repeat", type=int, default=3)
-    bench.add_argument("--no-peers", action="store_true", help="skip dlt and the seed-style ORM")
+    bench.add_argument("--server", action="append", help="`embedded` or a PostgreSQL URL; repeat for several")
+    bench.add_argument("--all", action="store_true", help="also the indexed-table floor, dlt and a seed-style ORM")
     bench.set_defaults(handler=_bench)
     return parser
 
