@@ -80,7 +80,8 @@ def preview_file(
             conn.execute(with_table("staging/preview_create", staging=PREVIEW_TABLE))
             copy_rows(conn, PREVIEW_TABLE, unique_rows(scratch / "rows"))
             params = {"has_price": checked.has_price}
-            counts = conn.execute(with_table("staging/preview_changes", staging=PREVIEW_TABLE), params).fetchone()
+            every_row = with_table("staging/preview_changes", parts={"sample": ""}, staging=PREVIEW_TABLE)
+            counts = conn.execute(every_row, params).fetchone()
             samples = _write_changes(conn, params, kept / "changes.csv")
     if not keep_files:
         shutil.rmtree(kept, ignore_errors=True)
