@@ -89,14 +89,22 @@ def export_dagster_home(home: Path) -> None:
     os.environ["DAGSTER_HOME"] = str(home)
 
 
-def rebuild_concurrently() -> bool:
-    """SEARCH_INDEX_REBUILD: `concurrent` (default) rebuilds the search indexes after
-    a large merge without blocking writes; `blocking` builds them about twice as
-    fast while the app's writes wait (for bulk loads when nobody edits)."""
-    value = _text("SEARCH_INDEX_REBUILD", "concurrent").lower()
-    if value not in ("concurrent", "blocking"):
-        raise ValueError(f"SEARCH_INDEX_REBUILD must be concurrent or blocking, not {value!r}")
-    return value == "concurrent"
+REBUILD_MODES = ("auto", "concurrent", "blocking")
+
+
+def rebuild_concurrently(catalog_was_empty: bool) -> bool:
+    """Whether a large import rebuilds the search indexes CONCURRENTLY (SEARCH_INDEX_REBUILD).
+
+    `auto` (default): blocking, the three at once, when the catalog was empty
+    before the import (nobody has a product to edit yet; creating one waits
+    for the build), CONCURRENTLY otherwise, so the app's writes never wait.
+    `concurrent` always CONCURRENTLY; `blocking` always blocking (bulk loads
+    when nobody edits: about twice as fast, writes wait until it ends).
+    """
+    value = _text("SEARCH_INDEX_REBUILD", "auto").lower()
+    if value not in REBUILD_MODES:
+        raise ValueError(f"SEARCH_INDEX_REBUILD must be one of {', '.join(REBUILD_MODES)}, not {value!r}")
+    return value == "concurrent" or (value == "auto" and not catalog_was_empty)
 
 
 def heartbeat_timeout_seconds() -> float:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.db.search_indexes import ensure_search_indexes, index_build_fraction
+from pipelines.db.search_indexes import clean_pending_lists, ensure_search_indexes, index_build_fraction
 from pipelines.defs.catalog_asset import findings, materialization
 from pipelines.defs.resources import FoldersResource, PostgresResource
 from pipelines.defs.run_config import JOB_TAG, ImportConfig
@@ -27,11 +27,10 @@ from pipelines.importing.checked_rows import check_into, work_folder
 from pipelines.importing.csv_records import FileRefused, name_list
 from pipelines.importing.deduplication import find_winners, unique_rows
 from pipelines.importing.import_runs import create_import, get_import, mark_refused, queued_import_for
-from pipelines.importing.merging import merge_import, merge_progress, plan_search_index_rebuild
+from pipelines.importing.merging import RebuildPlan, merge_import, merge_progress, plan_search_index_rebuild
 from pipelines.importing.outcome import fail_stopped_run, file_digest, finish_import, local_copy
 from pipelines.importing.profiles import mapping_for
 from pipelines.importing.staging import load_staging, staging_table
-from pipelines.settings import rebuild_concurrently
 from pipelines.webhooks.delivery import deliver_event_now
 
 
@@ -43,7 +42,8 @@ class ImportState:
     source: str
     work: Path  # the checked rows (importing/checked_rows.py)
     rows: int  # rows going on to the next step
-    rebuild_indexes: bool = False
+    rebuild: RebuildPlan | None = None  # the merge dropped the search indexes, to build them after it
+    written: int = 0  # products the merge created or updated
     has_price: bool = True  # the file has a price column (without one, prices are kept)
     event_id: int = 0  # upload.completed, once the merge committed
 
@@ -193,7 +193,7 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
                 result = merge_import(url, state.import_id, state.rows, state.has_price)
         except Exception:
             if rebuild:
-                ensure_search_indexes(url, concurrently=rebuild_concurrently())
+                ensure_search_indexes(url, concurrently=rebuild.concurrently)
             raise
         context.log_event(
             materialization(
@@ -207,19 +207,35 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
             updated=result.updated,
             unchanged=result.unchanged,
         )
-    return replace(state, rebuild_indexes=rebuild, event_id=result.event_id)
+    return replace(state, rebuild=rebuild, event_id=result.event_id, written=result.created + result.updated)
 
 
-@dg.op(description="Rebuild the search indexes if the merge dropped them (large imports).")
+# Below this many written products, cleaning the trigram indexes' pending
+# lists is left to autovacuum and the next import (a few ms either way).
+CLEAN_PENDING_MIN_ROWS = 1_000
+
+
+@dg.op(description="Rebuild the search indexes if the merge dropped them (large imports), else fold in its entries.")
 def reindex(context: dg.OpExecutionContext, state: ImportState, postgres: PostgresResource) -> ImportState:
-    if not state.rebuild_indexes:
-        context.add_output_metadata({"rebuilt": False})
-        return state
     url = postgres.resolved_url()
+    if state.rebuild is None:
+        if state.written < CLEAN_PENDING_MIN_ROWS:
+            context.add_output_metadata({"rebuilt": False, "pending_lists_cleaned": False})
+            return state
+        with import_stage(context, url, state.import_id, "indexing") as indexing:
+            cleaned = clean_pending_lists(url)
+            indexing.done(
+                "Search indexes kept; the merge's entries folded in" if cleaned else "Search indexes kept",
+                rows=state.rows,
+                rebuilt=False,
+                pending_lists_cleaned=cleaned,
+            )
+        return state
     with import_stage(context, url, state.import_id, "indexing") as indexing:
         with indexing.watched(index_build_fraction):
-            ensure_search_indexes(url, concurrently=rebuild_concurrently())
-        indexing.done("Search indexes rebuilt", rows=state.rows, rebuilt=True)
+            ensure_search_indexes(url, concurrently=state.rebuild.concurrently)
+        how = "CONCURRENTLY" if state.rebuild.concurrently else "at once (the catalog was empty before)"
+        indexing.done(f"Search indexes rebuilt {how}", rows=state.rows, rebuilt=True)
     return state
 
 
