@@ -6,6 +6,7 @@ while the merge transaction is still open.
 
 import json
 import threading
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -167,27 +168,44 @@ def recent_imports(url: str, limit: int = 20) -> list[dict]:
         return conn.execute(query("imports/recent"), {"limit": limit}).fetchall()
 
 
+# How often a running stage writes its heartbeat, and how old a heartbeat
+# may be before an import whose process no longer holds its lock counts as
+# gone (imports/liveness.sql): more than one beat, so that a heartbeat
+# connection the server terminated has reconnected and taken the lock again.
+HEARTBEAT_SECONDS = 2.0
+LIVENESS_GRACE_SECONDS = 5.0
+
+
 class Heartbeat:
-    """Writes the import's heartbeat_at every sixth of the timeout while a stage runs,
-    from a thread with its own connection, so a long statement elsewhere does not
-    stop it. A failed write is tried again at the next beat."""
+    """While a stage runs: holds the import's liveness lock and writes its
+    heartbeat_at (at the start, every HEARTBEAT_SECONDS or a sixth of the
+    timeout if that is shorter, and at the end), from a thread with its own
+    connection, so a long statement elsewhere does not stop it. A failed
+    write is tried again at the next beat, on a new connection that takes
+    the lock again."""
 
     def __init__(self, url: str, import_id: int):
         self.url, self.import_id = url, import_id
-        self.every = heartbeat_timeout_seconds() / 6
+        self.every = min(HEARTBEAT_SECONDS, heartbeat_timeout_seconds() / 6)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{import_id}", daemon=True)
 
     def _beat(self) -> None:
         conn = None
-        while not self._stop.wait(self.every):
+        params = {"import_id": self.import_id}
+        while True:
             try:
                 if conn is None or conn.closed:
                     conn = connect(self.url, autocommit=True)
-                conn.execute(query("imports/heartbeat"), {"import_id": self.import_id})
+                    conn.execute(query("imports/hold"), params)
+                conn.execute(query("imports/heartbeat"), params)
             except psycopg.Error:
                 conn = None
+            if self._stop.wait(self.every):
+                break
         if conn is not None:
+            with suppress(psycopg.Error):
+                conn.execute(query("imports/heartbeat"), params)  # the gap to the next stage starts now
             conn.close()
 
     def __enter__(self) -> "Heartbeat":

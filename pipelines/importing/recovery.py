@@ -7,10 +7,11 @@ folder, and, if it died between dropping the search indexes for a rebuild
 and rebuilding them, a products table without them. `recover` finds and
 fixes all of that, and is idempotent:
 
-* a running import whose heartbeat (import_runs.Heartbeat) is older than
-  IMPORT_HEARTBEAT_TIMEOUT_SECONDS is failed like any failed import
-  (upload.failed, its file to failed/ when it was handed to us; a file
-  named on the command line stays where it is);
+* a running import whose process is gone (imports/liveness.sql: its
+  heartbeat's session lock is free and its heartbeat a few seconds old, or
+  its heartbeat older than IMPORT_HEARTBEAT_TIMEOUT_SECONDS) is failed like
+  any failed import (upload.failed, its file to failed/ when it was handed
+  to us; a file named on the command line stays where it is);
 * staging tables and work folders of imports that are not running go;
 * missing or invalid search indexes are built again, once no import is
   alive (a live import may have dropped them on purpose, to rebuild after
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pipelines.db.connection import connect
 from pipelines.db.search_indexes import ensure_search_indexes, search_indexes_missing
 from pipelines.db.sql_files import query
+from pipelines.importing.import_runs import LIVENESS_GRACE_SECONDS
 from pipelines.importing.outcome import fail_import
 from pipelines.importing.staging import drop_staging, leftover_staging_tables
 from pipelines.settings import Folders, heartbeat_timeout_seconds
@@ -57,13 +59,19 @@ class Recovered:
         return "; ".join(parts) or "nothing to recover"
 
 
+def running_imports(url: str) -> tuple[list[dict], int]:
+    """Running imports whose process is gone, and how many are alive."""
+    params = {"timeout_seconds": heartbeat_timeout_seconds(), "grace_seconds": LIVENESS_GRACE_SECONDS}
+    with connect(url) as conn:
+        rows = conn.execute(query("imports/liveness"), params).fetchall()
+    return [row for row in rows if row["gone"]], sum(not row["gone"] for row in rows)
+
+
 def needs_recovery(url: str, folders: Folders) -> bool:
     """Cheap look: is there anything for `recover` to do now?"""
-    timeout = heartbeat_timeout_seconds()
-    with connect(url) as conn:
-        if conn.execute(query("imports/stale"), {"timeout_seconds": timeout}).fetchall():
-            return True
-        alive = conn.execute(query("imports/alive"), {"timeout_seconds": timeout}).fetchone()["n"]
+    gone, alive = running_imports(url)
+    if gone:
+        return True
     return bool(
         leftover_staging_tables(url) or _leftover_work(url, folders) or (not alive and search_indexes_missing(url))
     )
@@ -84,13 +92,11 @@ def _leftover_work(url: str, folders: Folders) -> list:
 
 def recover(url: str, folders: Folders) -> Recovered:
     done = Recovered()
-    timeout = heartbeat_timeout_seconds()
-    with connect(url) as conn:
-        stale = conn.execute(query("imports/stale"), {"timeout_seconds": timeout}).fetchall()
-    for row in stale:
+    gone, _ = running_imports(url)
+    for row in gone:
         message = (
-            f"The import's process stopped during {row['stage']} (no heartbeat for {timeout:.0f} s: killed, out of "
-            "memory or a power loss); nothing was imported."
+            f"The import's process stopped during {row['stage']} (killed, out of memory, its database connection "
+            "cut or a power loss); nothing was imported."
         )
         if fail_import(url, row["id"], message, row["file_path"], row["source"], folders):
             done.failed_imports.append(row["id"])
@@ -100,8 +106,7 @@ def recover(url: str, folders: Folders) -> Recovered:
     for path in _leftover_work(url, folders):
         shutil.rmtree(path, ignore_errors=True)
         done.work_folders.append(path.name)
-    with connect(url) as conn:
-        alive = conn.execute(query("imports/alive"), {"timeout_seconds": timeout}).fetchone()["n"]
+    _, alive = running_imports(url)
     if not alive and (missing := search_indexes_missing(url)):
         ensure_search_indexes(url, concurrently=True)
         done.search_indexes = missing
