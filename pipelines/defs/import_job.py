@@ -210,9 +210,10 @@ def merge(context: dg.OpExecutionContext, state: ImportState, postgres: Postgres
     return replace(state, rebuild=rebuild, event_id=result.event_id, written=result.created + result.updated)
 
 
-# Below this many written products, cleaning the trigram indexes' pending
+# Below this many written products (about a 4 MB pending list, the size at which
+# a later insert folds it in by itself), cleaning the trigram indexes' pending
 # lists is left to autovacuum and the next import (a few ms either way).
-CLEAN_PENDING_MIN_ROWS = 1_000
+CLEAN_PENDING_MIN_ROWS = 10_000
 
 
 @dg.op(description="Rebuild the search indexes if the merge dropped them (large imports), else fold in its entries.")

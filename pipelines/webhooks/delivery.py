@@ -143,10 +143,13 @@ def deliver_event_now(database_url: str, event_id: int, settings: WebhookSetting
     settings = settings or WebhookSettings.from_env()
 
     async def now() -> list[FirstAttempt]:
-        async with open_pool(database_url, max_size=2) as pool, make_client(settings.allow_private) as client:
+        async with open_pool(database_url, max_size=2) as pool:
             await fan_out(pool, event_id)
             claimed = await claim(pool, settings, limit=10_000, event_id=event_id)
-            attempts = await asyncio.gather(*(deliver(pool, client, settings, d) for d in claimed))
+            if not claimed:
+                return []  # no HTTP client (nor httpx) for nothing to send
+            async with make_client(settings.allow_private) as client:
+                attempts = await asyncio.gather(*(deliver(pool, client, settings, d) for d in claimed))
         return [
             FirstAttempt(d["endpoint_id"], d["url"], a.succeeded, a.http_status, a.response_ms, a.error)
             for d, a in zip(claimed, attempts, strict=True)
