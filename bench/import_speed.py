@@ -62,7 +62,7 @@ LABELS = {
     "changed": "product-importer, 10% changed + 5% new",
     "bare_floor": "bare floor (key indexes only)",
     "indexed_floor": "bare floor + search indexes built after",
-    "peer": "peer: dict, COPY batches, chunked upsert",
+    "peer": "peer (SKU and name search only)",
     "floor": "floor: COPY + INSERT ON CONFLICT, indexed",
     "dlt": "dlt, merge",
     "seed": "seed-style ORM, batches of 1,000",
@@ -211,7 +211,7 @@ def chart(summary: dict, path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     keys = list(summary)[::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.6 * len(keys) + 1.4))
+    fig, ax = plt.subplots(figsize=(10, 0.6 * len(keys) + 1.6))
     positions = range(len(keys))
     committed = [summary[k]["committed"] or 0 for k in keys]
     searchable = [summary[k]["searchable"] or 0 for k in keys]
@@ -221,7 +221,7 @@ def chart(summary: dict, path: Path, title: str) -> None:
     bars = ax.barh([p - 0.2 for p in positions], committed, height=0.4, color=ours, label="committed")
     ax.bar_label(bars, labels=[f"{v:.1f} s" for v in committed], padding=3, fontsize=8)
     ax.set_yticks(list(positions), [summary[k]["label"] for k in keys])
-    ax.set_xlabel("seconds from the start (median; lower is better): committed (dark), searchable again (light)")
+    ax.set_xlabel("seconds from the start, median (lower is better)\ndark: committed; light: searchable again")
     ax.set_title(title, fontsize=10)
     ax.margins(x=0.15)
     fig.tight_layout()
@@ -274,7 +274,7 @@ def report(summary: dict) -> None:
 def run_on(server_url: str, files: dict[str, Path], rows: int, repeat: int, every: bool, big: bool, out: Path) -> dict:
     size_mb = files["base"].stat().st_size / 1e6
     version = server_version(server_url)
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL {version}"
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL {version.split()[0]}"
     print(f"\n{rows:,} rows, {size_mb:.1f} MB; {machine}", flush=True)
     summary = summarize(measure(server_url, files, repeat, every, big), rows)
     report(summary)
