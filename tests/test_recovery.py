@@ -204,7 +204,7 @@ def test_a_terminated_database_backend_mid_merge_changes_nothing_and_leaves_noth
     assert staging["n"] == 0
 
 
-@pytest.mark.parametrize("mode", ["concurrent", "blocking"])
+@pytest.mark.parametrize("mode", ["auto", "concurrent", "blocking"])
 def test_a_large_import_ends_with_its_search_indexes_in_either_rebuild_mode(
     run_job, landing_file, db_url, tmp_path, monkeypatch, mode
 ):
@@ -240,3 +240,93 @@ def test_delete_all_waits_for_a_search_index_build_instead_of_deadlocking(db_url
         assert deleted == [] and worker.is_alive()  # waiting, not failing
     worker.join(30)
     assert deleted == [1]
+
+
+def test_an_import_is_alive_while_its_process_holds_its_lock_and_gone_once_it_lets_go(db_url, data, monkeypatch):
+    """The liveness lock, not the heartbeat's age, tells a quiet live import from a dead one."""
+    from pipelines.db.sql_files import query
+    from pipelines.importing.recovery import running_imports
+
+    monkeypatch.setenv("IMPORT_HEARTBEAT_TIMEOUT_SECONDS", "60")
+    import_id = running_import(db_url, data, "10 seconds")  # older than the grace, younger than the timeout
+    holder = connection.connect(db_url, autocommit=True)
+    assert holder.execute(query("imports/hold"), {"import_id": import_id}).fetchone()["held"]
+    assert running_imports(db_url) == ([], 1)
+    assert not recover(db_url, data).failed_imports
+    holder.close()  # as a killed process's connection closes
+    gone, alive = running_imports(db_url)
+    assert [row["id"] for row in gone] == [import_id] and alive == 0
+    assert recover(db_url, data).failed_imports == [import_id]
+
+
+def test_a_fresh_heartbeat_without_the_lock_is_alive_for_the_grace(db_url, data, monkeypatch):
+    """Between two stages no heartbeat thread holds the lock: a heartbeat this recent still counts."""
+    from pipelines.importing.recovery import running_imports
+
+    monkeypatch.setenv("IMPORT_HEARTBEAT_TIMEOUT_SECONDS", "60")
+    running_import(db_url, data, "1 second")
+    assert running_imports(db_url) == ([], 1)
+
+
+@pytest.mark.parametrize(
+    ("mode", "empty", "concurrently"),
+    [
+        ("auto", True, False),
+        ("auto", False, True),
+        ("concurrent", True, True),
+        ("blocking", False, False),
+    ],
+)
+def test_the_rebuild_mode_follows_the_setting_and_whether_the_catalog_was_empty(monkeypatch, mode, empty, concurrently):
+    from pipelines.settings import rebuild_concurrently
+
+    monkeypatch.setenv("SEARCH_INDEX_REBUILD", mode)
+    assert rebuild_concurrently(catalog_was_empty=empty) is concurrently
+
+
+def test_the_rebuild_decision_estimates_changes_from_a_sample(db_url):
+    """planned_changes on a sample scales its counts back to the staged rows."""
+    from pipelines.importing.merging import PLAN_SAMPLE_ROWS, planned_changes
+
+    staged = PLAN_SAMPLE_ROWS * 8
+    import_id = 77
+    with connection.connect(db_url) as conn:
+        conn.execute(
+            f"CREATE UNLOGGED TABLE {staging_table(import_id)} AS SELECT g AS line, 'S' || g AS sku,"
+            " 's' || g AS sku_key, 'N' AS name, '' AS description, NULL::numeric AS price"
+            " FROM generate_series(1, %s) AS g",
+            (staged,),
+        )
+        conn.execute(
+            "INSERT INTO products (sku, sku_key, name, description) SELECT 'S' || g, 's' || g, 'N', ''"
+            " FROM generate_series(1, %s) AS g",
+            (staged // 2,),
+        )
+        conn.commit()
+    planned = planned_changes(db_url, import_id, has_price=True, staged_rows=staged)
+    assert abs(planned["created"] - staged // 2) < staged * 0.05  # half are new
+    assert abs(planned["unchanged"] - staged // 2) < staged * 0.05 and planned["updated"] == 0
+
+
+def test_a_mid_sized_import_keeps_the_search_indexes_and_folds_in_its_pending_entries(
+    run_job, landing_file, db_url, tmp_path
+):
+    """12,000 new products: too few to rebuild (under 20,000), enough to fold
+    the merge's pending-list entries into the trigram indexes after it."""
+    from pipelines.catalog.products import ProductFilter, count_products
+    from pipelines.importing.sample import write_sample
+
+    path = landing_file("mid.csv", write_sample(tmp_path / "mid.csv", 12_500, seed=3, duplicate_share=0.0).read_bytes())
+    row = run_job(path)
+    assert row["status"] == "succeeded" and row["created"] > 10_000
+    assert "indexing" in row["stage_seconds"]
+    assert search_indexes_missing(db_url) == []
+    with connection.connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        pending = conn.execute(
+            "SELECT sum((pgstatginindex(c.oid)).pending_pages) AS n FROM pg_class AS c"
+            " WHERE c.relname IN ('products_sku_trgm', 'products_name_trgm', 'products_description_trgm')"
+        ).fetchone()["n"]
+        sku = conn.execute("SELECT sku FROM products ORDER BY id DESC LIMIT 1").fetchone()["sku"]
+    assert pending == 0
+    assert count_products(db_url, ProductFilter(sku=sku)).value >= 1  # found through the index
