@@ -278,25 +278,21 @@ def run_on(server_url: str, files: dict[str, Path], rows: int, repeat: int, ever
     print(f"\n{rows:,} rows, {size_mb:.1f} MB; {machine}", flush=True)
     summary = summarize(measure(server_url, files, repeat, every, big), rows)
     report(summary)
-    out.mkdir(parents=True, exist_ok=True)
-    name = f"import_speed{'_big' if big else ''}_pg{version.split('.')[0]}"
-    date = datetime.now(UTC).isoformat(timespec="seconds")
-    body = {
-        "date": date,
-        "machine": machine,
+    figures = {
         "rows": rows,
         "file_mb": round(size_mb, 1),
         "repeat": repeat,
         "results": summary,
         "targets": targets(summary),
     }
-    (out / f"{name}.json").write_text(json.dumps(body, indent=2) + "\n")
+    written = write_server_results(out, "import_speed_big" if big else "import_speed", server_url, machine, figures)
     if importlib.util.find_spec("matplotlib"):
-        chart(summary, out / f"{name}.png", f"{rows:,} products ({size_mb:.0f} MB), {machine}, {date[:10]}")
-        print(f"\nwrote {out / name}.json and .png")
+        date = datetime.now(UTC).date().isoformat()
+        chart(summary, written.with_suffix(".png"), f"{rows:,} products ({size_mb:.0f} MB), {machine}, {date}")
+        print(f"wrote {written.with_suffix('.png')}")
     else:
-        print(f"\nwrote {out / name}.json (no chart: matplotlib is in the bench group)")
-    return body
+        print("no chart: matplotlib is in the bench group")
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:

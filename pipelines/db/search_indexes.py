@@ -46,9 +46,9 @@ def _run_each(conn: psycopg.Connection, name: str, **parts: str) -> None:
         conn.execute(statement)
 
 
-def create_statements(concurrently: bool = False) -> list[str]:
-    """The CREATE INDEX statements of the search indexes (search_indexes/create.sql)."""
-    return _statements("search_indexes/create", concurrently="CONCURRENTLY" if concurrently else "")
+def create_statements() -> list[str]:
+    """The plain CREATE INDEX statements of the search indexes (search_indexes/create.sql)."""
+    return _statements("search_indexes/create", concurrently="")
 
 
 def _run_at_once(url: str, statements: list[str]) -> None:
@@ -111,8 +111,7 @@ def ensure_search_indexes(url: str, concurrently: bool = False) -> None:
         for row in conn.execute(query("search_indexes/invalid")).fetchall():
             conn.execute(with_table("search_indexes/drop_invalid", index=row["name"]))
         if concurrently:
-            for statement in create_statements(concurrently=True):
-                conn.execute(statement)
+            _run_each(conn, "search_indexes/create", concurrently="CONCURRENTLY")
         else:
             _run_at_once(url, create_statements())
 

@@ -64,15 +64,13 @@ def plan_search_index_rebuild(url: str, import_id: int, staged_rows: int, has_pr
     with the table; a small file never triggers a rebuild.
     """
     empty = catalog_is_empty(url)
+    table = 0 if empty else table_estimate(url)
+    if not worth_rebuilding(staged_rows, table):
+        return None
     if not empty:
-        table = table_estimate(url)
-        if not worth_rebuilding(staged_rows, table):
-            return None
         planned = planned_changes(url, import_id, has_price, staged_rows)
         if not worth_rebuilding(planned["created"] + planned["updated"], table + planned["created"]):
             return None
-    elif not worth_rebuilding(staged_rows, 0):
-        return None
     plan = RebuildPlan(concurrently=rebuild_concurrently(catalog_was_empty=empty))
     drop_search_indexes(url)
     return plan

@@ -10,8 +10,8 @@
 -- the lock says: a machine that lost power can leave its
 -- connection, and so its lock, open on the server for a long while.
 SELECT i.id, i.file_path, i.source, i.stage, i.heartbeat_at,
-       coalesce(i.heartbeat_at, i.started_at, i.queued_at) < now() - make_interval(secs => %(timeout_seconds)s)
-       OR (coalesce(i.heartbeat_at, i.started_at, i.queued_at) < now() - make_interval(secs => %(grace_seconds)s)
+       beat.at < now() - make_interval(secs => %(timeout_seconds)s)
+       OR (beat.at < now() - make_interval(secs => %(grace_seconds)s)
            AND NOT EXISTS (
                SELECT 1
                FROM pg_locks AS l
@@ -21,5 +21,7 @@ SELECT i.id, i.file_path, i.source, i.stage, i.heartbeat_at,
                  AND l.objid = i.id::oid
            )) AS gone
 FROM imports AS i
+-- The last sign of life: the heartbeat, else when the import started or was queued.
+CROSS JOIN LATERAL (SELECT coalesce(i.heartbeat_at, i.started_at, i.queued_at) AS at) AS beat
 WHERE i.status = 'running'
 ORDER BY i.id;
